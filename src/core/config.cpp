@@ -1,0 +1,378 @@
+#include "core/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace onair {
+namespace {
+
+// Reads one YAML mapping, remembering which keys were read so that unknown keys (typos)
+// are reported instead of silently ignored.
+class Section {
+ public:
+  Section(YAML::Node node, std::string path) : node_(std::move(node)), path_(std::move(path)) {}
+
+  bool valid(std::string& err) const {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) {
+      err = path_ + ": must be a mapping";
+      return false;
+    }
+    return true;
+  }
+
+  template <class T>
+  void read(const char* key, T& out, std::string& err) {
+    seen_.insert(key);
+    if (!err.empty() || !node_ || !node_.IsMap()) return;
+    YAML::Node v = node_[key];
+    if (!v || v.IsNull()) return;
+    try {
+      if constexpr (std::is_same_v<T, bool>) {
+        out = v.as<bool>();
+      } else if constexpr (std::is_integral_v<T>) {
+        long long n = v.as<long long>();
+        if (n < static_cast<long long>(std::numeric_limits<T>::min()) ||
+            static_cast<unsigned long long>(n) >
+                static_cast<unsigned long long>(std::numeric_limits<T>::max()) ||
+            (std::is_unsigned_v<T> && n < 0)) {
+          err = name(key) + ": out of range";
+          return;
+        }
+        out = static_cast<T>(n);
+      } else {
+        if (!v.IsScalar()) {
+          err = name(key) + ": must be a string";
+          return;
+        }
+        out = v.as<std::string>();
+      }
+    } catch (const YAML::Exception&) {
+      err = name(key) + (std::is_same_v<T, bool> ? ": not a boolean"
+                         : std::is_integral_v<T> ? ": not a number"
+                                                 : ": not a string");
+    }
+  }
+
+  YAML::Node child(const char* key) {
+    seen_.insert(key);
+    return node_ && node_.IsMap() ? node_[key] : YAML::Node();
+  }
+
+  std::string name(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  void finish(std::string& err) const {
+    if (!err.empty() || !node_ || !node_.IsMap()) return;
+    for (const auto& kv : node_) {
+      auto key = kv.first.as<std::string>();
+      if (!seen_.contains(key)) {
+        err = name(key.c_str()) + ": unknown key";
+        return;
+      }
+    }
+  }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+void apply_env(YAML::Node& root, char** env) {
+  if (env == nullptr) return;
+  for (char** e = env; *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    if (!kv.starts_with("ONAIR_")) continue;
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string key(kv.substr(6, eq - 6));
+    std::string value(kv.substr(eq + 1));
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (true) {
+      auto pos = key.find("__", start);
+      parts.push_back(key.substr(start, pos - start));
+      if (pos == std::string::npos) break;
+      start = pos + 2;
+    }
+    // A scalar is parsed as YAML so numbers and booleans keep their type; a value that
+    // is not valid YAML is taken as a plain string.
+    YAML::Node parsed;
+    try {
+      parsed = YAML::Load(value);
+    } catch (const YAML::Exception&) {
+      parsed = YAML::Node(value);
+    }
+    if (!parsed.IsScalar() && !parsed.IsMap() && !parsed.IsSequence()) parsed = YAML::Node(value);
+    std::vector<YAML::Node> chain{root};
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      YAML::Node next = chain.back()[parts[i]];
+      if (!next.IsMap()) {
+        chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
+        next = chain.back()[parts[i]];
+      }
+      chain.push_back(next);
+    }
+    chain.back()[parts.back()] = parsed;
+  }
+}
+
+Result<Config> read_config(YAML::Node root) {
+  Config c;
+  std::string err;
+  Section top(root, "");
+  if (!top.valid(err)) return fail(ErrorCode::invalid_argument, "config: " + err);
+  top.read("node_id", c.node_id, err);
+  top.read("data_dir", c.data_dir, err);
+  top.read("threads", c.threads, err);
+  top.read("workers", c.workers, err);
+
+  Section log(top.child("log"), "log");
+  log.read("level", c.log.level, err);
+  log.read("access", c.log.access, err);
+  log.finish(err);
+
+  Section http(top.child("http"), "http");
+  http.read("addr", c.http.addr, err);
+  http.read("public_url", c.http.public_url, err);
+  http.read("max_header_bytes", c.http.max_header_bytes, err);
+  http.read("max_body_bytes", c.http.max_body_bytes, err);
+  http.read("idle_timeout_s", c.http.idle_timeout_s, err);
+  http.read("request_timeout_s", c.http.request_timeout_s, err);
+  http.read("cors_origin", c.http.cors_origin, err);
+  http.finish(err);
+
+  Section rtmp(top.child("rtmp"), "rtmp");
+  rtmp.read("addr", c.rtmp.addr, err);
+  rtmp.read("public_url", c.rtmp.public_url, err);
+  rtmp.finish(err);
+
+  Section auth(top.child("auth"), "auth");
+  if (YAML::Node keys = auth.child("keys"); keys && !keys.IsNull()) {
+    if (!keys.IsMap()) {
+      if (err.empty()) err = "auth.keys: must be a mapping of key to secret";
+    } else {
+      for (const auto& kv : keys) {
+        if (!kv.second.IsScalar()) {
+          if (err.empty()) err = "auth.keys." + kv.first.as<std::string>() + ": must be a string";
+          continue;
+        }
+        c.auth.keys[kv.first.as<std::string>()] = kv.second.as<std::string>();
+      }
+    }
+  }
+  auth.read("leeway_s", c.auth.leeway_s, err);
+  auth.read("max_token_ttl_s", c.auth.max_token_ttl_s, err);
+  Section sms(auth.child("sms"), "auth.sms");
+  sms.read("enabled", c.auth.sms.enabled, err);
+  sms.read("sender", c.auth.sms.sender, err);
+  sms.read("url", c.auth.sms.url, err);
+  sms.read("code_ttl_s", c.auth.sms.code_ttl_s, err);
+  sms.read("phone_interval_s", c.auth.sms.phone_interval_s, err);
+  sms.read("phone_per_hour", c.auth.sms.phone_per_hour, err);
+  sms.read("ip_per_hour", c.auth.sms.ip_per_hour, err);
+  sms.read("max_attempts", c.auth.sms.max_attempts, err);
+  sms.read("token_ttl_s", c.auth.sms.token_ttl_s, err);
+  sms.finish(err);
+  auth.finish(err);
+
+  Section rooms(top.child("rooms"), "rooms");
+  rooms.read("member_timeout_s", c.rooms.member_timeout_s, err);
+  rooms.read("idle_room_timeout_s", c.rooms.idle_room_timeout_s, err);
+  rooms.read("anchor_gone_timeout_s", c.rooms.anchor_gone_timeout_s, err);
+  rooms.read("default_max_members", c.rooms.default_max_members, err);
+  rooms.read("default_max_seats", c.rooms.default_max_seats, err);
+  rooms.read("max_meeting_members", c.rooms.max_meeting_members, err);
+  rooms.read("max_live_seats", c.rooms.max_live_seats, err);
+  rooms.read("live_max_members", c.rooms.live_max_members, err);
+  rooms.read("seat_offer_timeout_s", c.rooms.seat_offer_timeout_s, err);
+  rooms.read("kick_ban_s", c.rooms.kick_ban_s, err);
+  rooms.read("max_title_chars", c.rooms.max_title_chars, err);
+  rooms.read("max_metadata_bytes", c.rooms.max_metadata_bytes, err);
+  rooms.finish(err);
+
+  Section pk(top.child("pk"), "pk");
+  pk.read("invite_timeout_s", c.pk.invite_timeout_s, err);
+  pk.read("duration_s", c.pk.duration_s, err);
+  pk.finish(err);
+
+  Section gifts(top.child("gifts"), "gifts");
+  gifts.read("payment_url", c.gifts.payment_url, err);
+  gifts.read("payment_timeout_ms", c.gifts.payment_timeout_ms, err);
+  gifts.read("max_amount", c.gifts.max_amount, err);
+  if (YAML::Node cat = gifts.child("catalog"); cat && !cat.IsNull()) {
+    if (!cat.IsSequence()) {
+      if (err.empty()) err = "gifts.catalog: must be a list";
+    } else {
+      c.gifts.catalog.clear();
+      std::set<int64_t> ids;
+      for (size_t i = 0; i < cat.size(); ++i) {
+        GiftItem g;
+        Section item(cat[i], "gifts.catalog[" + std::to_string(i) + "]");
+        if (!item.valid(err)) break;
+        item.read("id", g.id, err);
+        item.read("name", g.name, err);
+        item.read("price", g.price, err);
+        item.read("icon", g.icon, err);
+        item.finish(err);
+        if (err.empty() && (g.id <= 0 || !ids.insert(g.id).second))
+          err = item.name("id") + ": must be a unique positive number";
+        if (err.empty() && g.price < 0) err = item.name("price") + ": must not be negative";
+        if (err.empty() && g.name.empty()) err = item.name("name") + ": is required";
+        c.gifts.catalog.push_back(std::move(g));
+      }
+    }
+  }
+  gifts.finish(err);
+
+  Section media(top.child("media"), "media");
+  media.read("auth", c.media.auth, err);
+  media.read("key", c.media.key, err);
+  media.read("play_auth", c.media.play_auth, err);
+  media.read("url_ttl_s", c.media.url_ttl_s, err);
+  media.finish(err);
+  if (err.empty() && c.media.auth != "none" && c.media.auth != "expiry" && c.media.auth != "hmac")
+    err = "media.auth: must be none, expiry or hmac";
+
+  Section store(top.child("store"), "store");
+  store.read("driver", c.store.driver, err);
+  store.read("dsn", c.store.dsn, err);
+  store.read("sync", c.store.sync, err);
+  store.finish(err);
+  if (err.empty() && c.store.driver != "sqlite")
+    err = "store.driver: only sqlite is available in this build";
+  if (err.empty() && c.store.sync != "full" && c.store.sync != "normal")
+    err = "store.sync: must be full or normal";
+
+  if (YAML::Node hooks = top.child("webhooks"); hooks && !hooks.IsNull()) {
+    if (!hooks.IsSequence()) {
+      if (err.empty()) err = "webhooks: must be a list";
+    } else {
+      for (size_t i = 0; i < hooks.size() && err.empty(); ++i) {
+        WebhookConfig w;
+        Section item(hooks[i], "webhooks[" + std::to_string(i) + "]");
+        if (!item.valid(err)) break;
+        item.read("url", w.url, err);
+        item.read("secret", w.secret, err);
+        if (YAML::Node ev = item.child("events"); ev && !ev.IsNull()) {
+          if (!ev.IsSequence()) {
+            err = item.name("events") + ": must be a list";
+          } else {
+            for (const auto& e : ev) w.events.push_back(e.as<std::string>());
+          }
+        }
+        item.finish(err);
+        if (err.empty() && !(w.url.starts_with("http://") || w.url.starts_with("https://")))
+          err = item.name("url") + ": must be an http:// or https:// URL";
+        c.webhooks.push_back(std::move(w));
+      }
+    }
+  }
+
+  Section wd(top.child("webhook_delivery"), "webhook_delivery");
+  wd.read("timeout_ms", c.webhook_delivery.timeout_ms, err);
+  wd.read("max_attempts", c.webhook_delivery.max_attempts, err);
+  wd.read("backoff_ms", c.webhook_delivery.backoff_ms, err);
+  wd.read("max_backoff_ms", c.webhook_delivery.max_backoff_ms, err);
+  wd.finish(err);
+
+  Section rt(top.child("realtime"), "realtime");
+  rt.read("auth_timeout_ms", c.realtime.auth_timeout_ms, err);
+  rt.read("idle_timeout_s", c.realtime.idle_timeout_s, err);
+  rt.read("batch_ms", c.realtime.batch_ms, err);
+  rt.read("batch_max", c.realtime.batch_max, err);
+  rt.read("history", c.realtime.history, err);
+  rt.read("max_text", c.realtime.max_text, err);
+  rt.read("max_frame", c.realtime.max_frame, err);
+  rt.read("sample_above", c.realtime.sample_above, err);
+  rt.read("room_rate", c.realtime.room_rate, err);
+  rt.read("inbox_ttl_s", c.realtime.inbox_ttl_s, err);
+  rt.finish(err);
+
+  top.finish(err);
+
+  if (err.empty() && c.node_id > 1023) err = "node_id: must be 0..1023";
+  if (err.empty() && c.rooms.default_max_members < 2) err = "rooms.default_max_members: at least 2";
+  if (err.empty() && c.rooms.member_timeout_s == 0) err = "rooms.member_timeout_s: must be > 0";
+  if (err.empty() && c.http.max_body_bytes < 1024) err = "http.max_body_bytes: at least 1024";
+  if (err.empty() && c.http.max_header_bytes < 1024) err = "http.max_header_bytes: at least 1024";
+  if (err.empty() && c.auth.sms.sender != "log" && c.auth.sms.sender != "http")
+    err = "auth.sms.sender: must be log or http";
+  if (err.empty() && c.auth.sms.sender == "http" && c.auth.sms.enabled && c.auth.sms.url.empty())
+    err = "auth.sms.url: required by the http sender";
+  if (err.empty()) {
+    for (const auto& [k, s] : c.auth.keys) {
+      if (k.empty() || s.size() < 16) {
+        err = "auth.keys." + k + ": the secret must be at least 16 characters";
+        break;
+      }
+    }
+  }
+  if (err.empty()) {
+    if (auto r = split_host_port(c.http.addr); !r) err = "http.addr: " + r.error().message();
+  }
+  if (err.empty()) {
+    if (auto r = split_host_port(c.rtmp.addr); !r) err = "rtmp.addr: " + r.error().message();
+  }
+  if (!err.empty()) return fail(ErrorCode::invalid_argument, "config: " + err);
+  return c;
+}
+
+}  // namespace
+
+Result<Config> parse_config(const std::string& yaml_text, char** environ_vars) {
+  YAML::Node root;
+  try {
+    root = yaml_text.empty() ? YAML::Node(YAML::NodeType::Map) : YAML::Load(yaml_text);
+    if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  } catch (const YAML::Exception& e) {
+    return fail(ErrorCode::invalid_argument, std::string("config: not valid YAML: ") + e.what());
+  }
+  if (!root.IsMap()) return fail(ErrorCode::invalid_argument, "config: top level must be a mapping");
+  apply_env(root, environ_vars);
+  return read_config(root);
+}
+
+Result<Config> load_config(const std::string& path, char** environ_vars) {
+  std::string text;
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (!in) return fail(ErrorCode::invalid_argument, "config: cannot read " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  return parse_config(text, environ_vars);
+}
+
+Result<std::pair<std::string, uint16_t>> split_host_port(const std::string& addr) {
+  std::string host;
+  std::string port;
+  if (addr.starts_with('[')) {
+    auto close = addr.find(']');
+    if (close == std::string::npos || close + 1 >= addr.size() || addr[close + 1] != ':')
+      return fail(ErrorCode::invalid_argument, "expected [host]:port");
+    host = addr.substr(1, close - 1);
+    port = addr.substr(close + 2);
+  } else {
+    auto colon = addr.rfind(':');
+    if (colon == std::string::npos) return fail(ErrorCode::invalid_argument, "expected host:port");
+    host = addr.substr(0, colon);
+    port = addr.substr(colon + 1);
+  }
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return fail(ErrorCode::invalid_argument, "bad port");
+  int p = std::stoi(port);
+  if (p > 65535) return fail(ErrorCode::invalid_argument, "bad port");
+  if (host.empty()) host = "0.0.0.0";
+  return std::make_pair(host, static_cast<uint16_t>(p));
+}
+
+}  // namespace onair

@@ -1,0 +1,155 @@
+#pragma once
+// Config: every setting of onair, one struct per YAML section, each key defaulted so that
+// `onair serve` runs with no file. Loaded from YAML, then ONAIR_<SECTION>__<KEY> environment
+// variables override single keys. Parsing validates; an error names the key.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace onair {
+
+struct LogConfig {
+  std::string level = "info";  // trace|debug|info|warn|error
+  bool access = true;          // one line per HTTP request
+};
+
+struct HttpConfig {
+  std::string addr = "0.0.0.0:8080";
+  std::string public_url;  // e.g. https://live.example.com; empty: from the Host header
+  uint32_t max_header_bytes = 8 * 1024;
+  uint32_t max_body_bytes = 1024 * 1024;
+  uint32_t idle_timeout_s = 60;     // keep-alive connection with no request
+  uint32_t request_timeout_s = 30;  // reading one request
+  std::string cors_origin = "*";    // Access-Control-Allow-Origin; empty disables CORS
+};
+
+struct RtmpConfig {
+  std::string addr = "0.0.0.0:1935";
+  std::string public_url;  // e.g. rtmp://live.example.com:1935; empty: Host header + port
+};
+
+struct SmsConfig {
+  bool enabled = false;
+  std::string sender = "log";  // log | http
+  std::string url;             // for the http sender: POST {phone, code}
+  uint32_t code_ttl_s = 300;
+  uint32_t phone_interval_s = 60;  // one code per phone per interval
+  uint32_t phone_per_hour = 5;
+  uint32_t ip_per_hour = 20;
+  uint32_t max_attempts = 5;  // wrong codes before the code is void
+  uint32_t token_ttl_s = 7 * 24 * 3600;
+};
+
+struct AuthConfig {
+  std::map<std::string, std::string> keys;  // API key -> secret
+  uint32_t leeway_s = 30;                   // clock skew allowed on exp/nbf
+  uint32_t max_token_ttl_s = 30 * 24 * 3600;
+  SmsConfig sms;
+};
+
+struct RoomsConfig {
+  uint32_t member_timeout_s = 20;
+  uint32_t idle_room_timeout_s = 30;
+  uint32_t anchor_gone_timeout_s = 60;
+  uint32_t default_max_members = 4;  // meetings
+  uint32_t default_max_seats = 4;    // co-host seats of a live room
+  uint32_t max_meeting_members = 16;
+  uint32_t max_live_seats = 16;
+  uint32_t live_max_members = 100000;  // audience cap of a live room
+  uint32_t seat_offer_timeout_s = 30;  // seat requests and invitations
+  uint32_t kick_ban_s = 300;           // a kicked user may not rejoin for this long
+  uint32_t max_title_chars = 128;
+  uint32_t max_metadata_bytes = 4096;
+};
+
+struct PkConfig {
+  uint32_t invite_timeout_s = 30;
+  uint32_t duration_s = 300;
+};
+
+struct GiftItem {
+  int64_t id = 0;
+  std::string name;
+  int64_t price = 0;
+  std::string icon;
+};
+
+struct GiftsConfig {
+  std::string payment_url;  // empty: gifts are free
+  uint32_t payment_timeout_ms = 5000;
+  uint32_t max_amount = 9999;
+  std::vector<GiftItem> catalog{{1, "rose", 1, ""}};
+};
+
+struct MediaConfig {
+  std::string auth = "hmac";  // none | expiry | hmac
+  std::string key;            // signing key; generated into data_dir when empty
+  bool play_auth = false;
+  uint32_t url_ttl_s = 86400;
+};
+
+struct StoreConfig {
+  std::string driver = "sqlite";
+  std::string dsn;            // postgres (later)
+  std::string sync = "full";  // sqlite synchronous: full | normal
+};
+
+struct WebhookConfig {
+  std::string url;
+  std::string secret;
+  std::vector<std::string> events;  // empty: the events API.md lists
+};
+
+struct WebhookDelivery {
+  uint32_t timeout_ms = 5000;
+  uint32_t max_attempts = 12;
+  uint32_t backoff_ms = 1000;        // first retry; doubles each time
+  uint32_t max_backoff_ms = 300000;  // five minutes
+};
+
+struct RealtimeConfig {
+  uint32_t auth_timeout_ms = 5000;
+  uint32_t idle_timeout_s = 60;
+  uint32_t batch_ms = 20;
+  uint32_t batch_max = 100;
+  uint32_t history = 1000;
+  uint32_t max_text = 500;
+  uint32_t max_frame = 16 * 1024;
+  uint32_t sample_above = 10000;
+  uint32_t room_rate = 50;
+  uint32_t inbox_ttl_s = 300;
+};
+
+struct Config {
+  uint32_t node_id = 1;
+  std::string data_dir = "./onair-data";
+  uint32_t threads = 0;  // 0: one event loop per core
+  uint32_t workers = 4;  // blocking work: store reads, outbound HTTP
+  LogConfig log;
+  HttpConfig http;
+  RtmpConfig rtmp;
+  AuthConfig auth;
+  RoomsConfig rooms;
+  PkConfig pk;
+  GiftsConfig gifts;
+  MediaConfig media;
+  StoreConfig store;
+  std::vector<WebhookConfig> webhooks;
+  WebhookDelivery webhook_delivery;
+  RealtimeConfig realtime;
+};
+
+// Loads `path` (empty: defaults only), then applies `environ`-style overrides
+// (ONAIR_HTTP__ADDR=...). Errors name the key: "http.max_body_bytes: not a number".
+Result<Config> load_config(const std::string& path, char** environ_vars);
+
+// Parses YAML text (tests and load_config).
+Result<Config> parse_config(const std::string& yaml_text, char** environ_vars);
+
+// Splits "host:port" ("[::1]:80" too). Port must be 0..65535.
+Result<std::pair<std::string, uint16_t>> split_host_port(const std::string& addr);
+
+}  // namespace onair
