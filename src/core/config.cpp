@@ -204,6 +204,7 @@ Result<Config> read_config(YAML::Node root) {
 
   Section gifts(top.child("gifts"), "gifts");
   gifts.read("payment_url", c.gifts.payment_url, err);
+  gifts.read("payment_secret", c.gifts.payment_secret, err);
   gifts.read("payment_timeout_ms", c.gifts.payment_timeout_ms, err);
   gifts.read("max_amount", c.gifts.max_amount, err);
   if (YAML::Node cat = gifts.child("catalog"); cat && !cat.IsNull()) {

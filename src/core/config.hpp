@@ -78,7 +78,8 @@ struct GiftItem {
 };
 
 struct GiftsConfig {
-  std::string payment_url;  // empty: gifts are free
+  std::string payment_url;     // empty: gifts are free
+  std::string payment_secret;  // signs payment calls; empty: the first API secret
   uint32_t payment_timeout_ms = 5000;
   uint32_t max_amount = 9999;
   std::vector<GiftItem> catalog{{1, "rose", 1, ""}};

@@ -71,8 +71,8 @@ TEST(Token, RefusesForgedSignaturesUnknownKidsAndOtherAlgorithms) {
   std::string t = kFixedToken;
   // Flip one signature character.
   std::string forged = t;
-  char& c = forged[forged.size() - 5];
-  c = c == 'A' ? 'B' : 'A';
+  char& ch = forged[forged.size() - 5];
+  ch = ch == 'A' ? 'B' : 'A';
   EXPECT_EQ(keys.verify(forged, 0, 0).error().message(), "token signature is invalid");
   // Same payload signed with another secret.
   TokenKeys other(std::map<std::string, std::string>{{"k1", "another-secret-of-20c"}});

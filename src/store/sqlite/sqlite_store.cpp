@@ -112,7 +112,8 @@ class Connection {
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 
-// Binds positional values: bind(st, 1, "a", int64_t{2}, true).
+// Binds positional values: bind_values(st, "a", int64_t{2}, true). (Not "bind": ADL would
+// pick std::bind for a std::string argument.)
 void bind_one(sqlite3_stmt* st, int i, const std::string& v) {
   sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
@@ -121,7 +122,7 @@ void bind_one(sqlite3_stmt* st, int i, int v) { sqlite3_bind_int64(st, i, v); }
 void bind_one(sqlite3_stmt* st, int i, bool v) { sqlite3_bind_int(st, i, v ? 1 : 0); }
 
 template <class... Args>
-void bind(sqlite3_stmt* st, const Args&... args) {
+void bind_values(sqlite3_stmt* st, const Args&... args) {
   int i = 0;
   (bind_one(st, ++i, args), ...);
 }
@@ -259,7 +260,7 @@ class SqliteStore final : public Store {
         "SELECT id, biz_id, room_id, from_user, from_name, to_user, gift_id, amount, value, "
         "created_at, pk_id FROM gifts WHERE biz_id = ?");
     if (!st) return std::unexpected(st.error());
-    bind(*st, biz_id);
+    bind_values(*st, biz_id);
     std::optional<GiftRecord> out;
     if (auto r = each_row(reader_, *st, [&](sqlite3_stmt* q) { out = read_gift(q); }); !r)
       return std::unexpected(r.error());
@@ -276,7 +277,7 @@ class SqliteStore final : public Store {
         "length(id) < length(?) OR (length(id) = length(?) AND id < ?)) "
         "ORDER BY length(id) DESC, id DESC LIMIT ?");
     if (!st) return std::unexpected(st.error());
-    bind(*st, room_id, before_id, before_id, before_id, before_id, limit);
+    bind_values(*st, room_id, before_id, before_id, before_id, before_id, limit);
     std::vector<GiftRecord> out;
     if (auto r = each_row(reader_, *st, [&](sqlite3_stmt* q) { out.push_back(read_gift(q)); }); !r)
       return std::unexpected(r.error());
@@ -291,7 +292,7 @@ class SqliteStore final : public Store {
         "FROM gifts g WHERE room_id = ? GROUP BY from_user ORDER BY total DESC, from_user "
         "LIMIT ?");
     if (!st) return std::unexpected(st.error());
-    bind(*st, room_id, limit);
+    bind_values(*st, room_id, limit);
     std::vector<RankRow> out;
     if (auto r = each_row(reader_, *st, [&](sqlite3_stmt* q) {
           out.push_back({text(q, 0), text(q, 1), integer(q, 2)});
@@ -310,7 +311,7 @@ class SqliteStore final : public Store {
         "(? = '' OR length(id) < length(?) OR (length(id) = length(?) AND id < ?)) "
         "ORDER BY length(id) DESC, id DESC LIMIT ?");
     if (!st) return std::unexpected(st.error());
-    bind(*st, kind, kind, before_id, before_id, before_id, before_id, limit);
+    bind_values(*st, kind, kind, before_id, before_id, before_id, before_id, limit);
     std::vector<RoomRecord> out;
     if (auto r = each_row(reader_, *st, [&](sqlite3_stmt* q) { out.push_back(read_room(q)); }); !r)
       return std::unexpected(r.error());
@@ -323,7 +324,7 @@ class SqliteStore final : public Store {
         "SELECT id, kind, title, status, owner, created_at, closed_at, max_members, max_seats, "
         "metadata, likes, pk_id FROM rooms WHERE id = ?");
     if (!st) return std::unexpected(st.error());
-    bind(*st, id);
+    bind_values(*st, id);
     std::optional<RoomRecord> out;
     if (auto r = each_row(reader_, *st, [&](sqlite3_stmt* q) { out = read_room(q); }); !r)
       return std::unexpected(r.error());
@@ -336,7 +337,7 @@ class SqliteStore final : public Store {
         "SELECT id, url, body, attempts, next_at, created_at FROM webhooks WHERE next_at <= ? "
         "ORDER BY next_at, id LIMIT ?");
     if (!st) return std::unexpected(st.error());
-    bind(*st, now_ms, limit);
+    bind_values(*st, now_ms, limit);
     std::vector<WebhookJob> out;
     if (auto r = each_row(reader_, *st, [&](sqlite3_stmt* q) {
           out.push_back({integer(q, 0), text(q, 1), text(q, 2), integer(q, 3), integer(q, 4),
@@ -352,7 +353,7 @@ class SqliteStore final : public Store {
     if (closed_) return fail(ErrorCode::unavailable, "store closed");
     auto st = writer_.prepare("DELETE FROM webhooks WHERE id = ?");
     if (!st) return std::unexpected(st.error());
-    bind(*st, id);
+    bind_values(*st, id);
     return step_done(writer_, *st);
   }
 
@@ -361,7 +362,7 @@ class SqliteStore final : public Store {
     if (closed_) return fail(ErrorCode::unavailable, "store closed");
     auto st = writer_.prepare("UPDATE webhooks SET attempts = ?, next_at = ? WHERE id = ?");
     if (!st) return std::unexpected(st.error());
-    bind(*st, attempts, next_at, id);
+    bind_values(*st, attempts, next_at, id);
     return step_done(writer_, *st);
   }
 
@@ -385,11 +386,11 @@ class SqliteStore final : public Store {
     if (!ins) return std::unexpected(ins.error());
     // The default name shows only the last four digits.
     std::string name = "user" + phone.substr(phone.size() >= 4 ? phone.size() - 4 : 0);
-    bind(*ins, new_id, phone, name, now_ms);
+    bind_values(*ins, new_id, phone, name, now_ms);
     if (auto r = step_done(writer_, *ins); !r) return std::unexpected(r.error());
     auto sel = writer_.prepare("SELECT id, phone, name, created_at FROM users WHERE phone = ?");
     if (!sel) return std::unexpected(sel.error());
-    bind(*sel, phone);
+    bind_values(*sel, phone);
     UserRecord u;
     if (auto r = each_row(writer_, *sel, [&](sqlite3_stmt* q) {
           u = {text(q, 0), text(q, 1), text(q, 2), integer(q, 3)};
@@ -436,7 +437,7 @@ class SqliteStore final : public Store {
         "INSERT OR REPLACE INTO rooms (id, kind, title, status, owner, created_at, closed_at, "
         "max_members, max_seats, metadata, likes, pk_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!st) return std::unexpected(st.error());
-    bind(*st, r.id, r.kind, r.title, r.status, r.owner, r.created_at, r.closed_at, r.max_members,
+    bind_values(*st, r.id, r.kind, r.title, r.status, r.owner, r.created_at, r.closed_at, r.max_members,
          r.max_seats, r.metadata, r.likes, r.pk_id);
     if (auto res = step_done(writer_, *st); !res) return res;
     if (r.status == "closed") {
@@ -447,7 +448,7 @@ class SqliteStore final : public Store {
                               "DELETE FROM bans WHERE room_id = ?"}) {
         auto del = writer_.prepare(sql);
         if (!del) return std::unexpected(del.error());
-        bind(*del, r.id);
+        bind_values(*del, r.id);
         if (auto res = step_done(writer_, *del); !res) return res;
       }
     }
@@ -458,13 +459,13 @@ class SqliteStore final : public Store {
         "INSERT OR REPLACE INTO members (room_id, user, name, role, joined_at, muted_until) "
         "VALUES (?,?,?,?,?,?)");
     if (!st) return std::unexpected(st.error());
-    bind(*st, m.room_id, m.user, m.name, m.role, m.joined_at, m.muted_until);
+    bind_values(*st, m.room_id, m.user, m.name, m.role, m.joined_at, m.muted_until);
     return step_done(writer_, *st);
   }
   Result<void> apply(const DeleteMember& m) {
     auto st = writer_.prepare("DELETE FROM members WHERE room_id = ? AND user = ?");
     if (!st) return std::unexpected(st.error());
-    bind(*st, m.room_id, m.user);
+    bind_values(*st, m.room_id, m.user);
     return step_done(writer_, *st);
   }
   Result<void> apply(const SeatRecord& s) {
@@ -472,32 +473,32 @@ class SqliteStore final : public Store {
         "INSERT OR REPLACE INTO seats (room_id, idx, user, live, audio_muted, video_muted) "
         "VALUES (?,?,?,?,?,?)");
     if (!st) return std::unexpected(st.error());
-    bind(*st, s.room_id, s.index, s.user, s.live, s.audio_muted, s.video_muted);
+    bind_values(*st, s.room_id, s.index, s.user, s.live, s.audio_muted, s.video_muted);
     return step_done(writer_, *st);
   }
   Result<void> apply(const DeleteSeat& s) {
     auto st = writer_.prepare("DELETE FROM seats WHERE room_id = ? AND idx = ?");
     if (!st) return std::unexpected(st.error());
-    bind(*st, s.room_id, s.index);
+    bind_values(*st, s.room_id, s.index);
     return step_done(writer_, *st);
   }
   Result<void> apply(const OfferRecord& o) {
     auto st = writer_.prepare(
         "INSERT OR REPLACE INTO offers (room_id, user, kind, expires_at) VALUES (?,?,?,?)");
     if (!st) return std::unexpected(st.error());
-    bind(*st, o.room_id, o.user, o.kind, o.expires_at);
+    bind_values(*st, o.room_id, o.user, o.kind, o.expires_at);
     return step_done(writer_, *st);
   }
   Result<void> apply(const DeleteOffer& o) {
     auto st = writer_.prepare("DELETE FROM offers WHERE room_id = ? AND user = ?");
     if (!st) return std::unexpected(st.error());
-    bind(*st, o.room_id, o.user);
+    bind_values(*st, o.room_id, o.user);
     return step_done(writer_, *st);
   }
   Result<void> apply(const BanRecord& b) {
     auto st = writer_.prepare("INSERT OR REPLACE INTO bans (room_id, user, until) VALUES (?,?,?)");
     if (!st) return std::unexpected(st.error());
-    bind(*st, b.room_id, b.user, b.until);
+    bind_values(*st, b.room_id, b.user, b.until);
     return step_done(writer_, *st);
   }
   Result<void> apply(const PkRecord& p) {
@@ -505,7 +506,7 @@ class SqliteStore final : public Store {
         "INSERT OR REPLACE INTO pks (id, room_a, room_b, status, score_a, score_b, created_at, "
         "expires_at, started_at, ends_at, winner, end_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!st) return std::unexpected(st.error());
-    bind(*st, p.id, p.room_a, p.room_b, p.status, p.score_a, p.score_b, p.created_at,
+    bind_values(*st, p.id, p.room_a, p.room_b, p.status, p.score_a, p.score_b, p.created_at,
          p.expires_at, p.started_at, p.ends_at, p.winner, p.end_reason);
     return step_done(writer_, *st);
   }
@@ -514,7 +515,7 @@ class SqliteStore final : public Store {
         "INSERT INTO gifts (id, biz_id, room_id, from_user, from_name, to_user, gift_id, amount, "
         "value, created_at, pk_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
     if (!st) return std::unexpected(st.error());
-    bind(*st, g.id, g.biz_id, g.room_id, g.from_user, g.from_name, g.to_user, g.gift_id, g.amount,
+    bind_values(*st, g.id, g.biz_id, g.room_id, g.from_user, g.from_name, g.to_user, g.gift_id, g.amount,
          g.value, g.created_at, g.pk_id);
     return step_done(writer_, *st);
   }
@@ -522,7 +523,7 @@ class SqliteStore final : public Store {
     auto st = writer_.prepare(
         "INSERT INTO webhooks (url, body, attempts, next_at, created_at) VALUES (?,?,?,?,?)");
     if (!st) return std::unexpected(st.error());
-    bind(*st, j.url, j.body, j.attempts, j.next_at, j.created_at);
+    bind_values(*st, j.url, j.body, j.attempts, j.next_at, j.created_at);
     return step_done(writer_, *st);
   }
 

@@ -1,0 +1,20 @@
+#pragma once
+// First-start secrets: with no `auth.keys` (or no `media.key`) configured, onair keeps a
+// generated API key + secret and a media signing key in <data_dir>/secrets.yaml (mode 0600),
+// creating it on first start, so a new user can call the API at once.
+#include <string>
+
+#include "core/config.hpp"
+
+namespace onair::app {
+
+struct SecretsOutcome {
+  bool created = false;  // the file was made just now
+  std::string path;
+};
+
+// Fills config.auth.keys and config.media.key from the file where the config left them
+// empty. Throws std::runtime_error when the file cannot be read or written.
+SecretsOutcome ensure_secrets(Config& config);
+
+}  // namespace onair::app

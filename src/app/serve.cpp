@@ -1,0 +1,149 @@
+#include "app/serve.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <atomic>
+
+#include "api/services.hpp"
+#include "auth/sms_login.hpp"
+#include "auth/stream_signer.hpp"
+#include "auth/token.hpp"
+#include "bus/bus.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/loops.hpp"
+#include "core/metrics.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "rooms/room_strand.hpp"
+#include "store/store.hpp"
+#include "webhooks/dispatcher.hpp"
+
+namespace onair::app {
+
+namespace {
+
+void print_welcome(const Config& config, const auth::TokenKeys& keys, uint16_t port) {
+  auth::Claims c;
+  c.sub = "admin";
+  c.name = "admin";
+  c.grants.admin = true;
+  c.iat = unix_s();
+  c.exp = c.iat + 30 * 24 * 3600;
+  std::string token = keys.sign(c);
+  std::string base = fmt::format("http://127.0.0.1:{}", port);
+  // Printed once, on the first start, to the terminal only (not the log).
+  fmt::print(
+      "\nonair: first start. An API key and secret were created in {}/secrets.yaml.\n"
+      "An admin token, valid for 30 days:\n\n  export ONAIR_TOKEN={}\n\n"
+      "Next, try:\n"
+      "  curl -s -X POST {}/v1/rooms -H \"Authorization: Bearer $ONAIR_TOKEN\" -d '{{\"kind\":\"live\",\"title\":\"hello\"}}'\n"
+      "  curl -s {}/v1/rooms -H \"Authorization: Bearer $ONAIR_TOKEN\"\n"
+      "  onair token --user alice --name Alice      # a token for one of your users\n"
+      "  onair url --stream <room>-<user> --action publish   # a signed RTMP URL\n"
+      "  open {}/docs for the whole API.\n\n",
+      config.data_dir, token, base, base, base);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int serve(Config config, bool created_secrets) {
+  // Signals are taken by sigwait on this thread; every thread started below inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto store = store::open_store(config);
+  if (!store) {
+    spdlog::critical("{}", store.error().message());
+    return 1;
+  }
+  auto mode = auth::parse_sign_mode(config.media.auth);
+  auth::TokenKeys keys(config.auth.keys);
+  auth::StreamSigner signer(*mode, config.media.key);
+  auth::SmsLogin sms(config.auth.sms);
+  Snowflake ids(config.node_id);
+  bus::Bus bus;
+
+  std::unique_ptr<rooms::RoomStrand> strand;
+  try {
+    strand = std::make_unique<rooms::RoomStrand>(config, **store, bus, ids);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  if (auto r = strand->service().restore(unix_ms()); !r) {
+    spdlog::critical("{}", r.error().message());
+    return 1;
+  }
+  webhooks::WebhookDispatcher dispatcher(config, **store);
+  strand->service().on_webhooks_queued([&dispatcher] { dispatcher.notify(); });
+  dispatcher.start();
+  strand->start();
+
+  EventLoops loops(config.threads);
+  boost::asio::thread_pool workers(std::max<uint32_t>(1, config.workers));
+  std::atomic<bool> ready{false};
+  http::Router router;
+  http::HttpServer server(config.http, config.log.access, loops, router);
+  api::Services services{config,
+                         keys,
+                         signer,
+                         *strand,
+                         **store,
+                         sms,
+                         workers.get_executor(),
+                         ids,
+                         [&dispatcher] { return dispatcher.backlog(); },
+                         [&server] { return server.connections(); },
+                         ready,
+                         unix_ms()};
+  api::register_routes(router, services);
+
+  auto& m = metrics();
+  rooms::RoomStrand* sp = strand.get();
+  m.gauge_fn("onair_rooms", "Open rooms", [sp] { return double(sp->stats().rooms); });
+  m.gauge_fn("onair_rooms_live", "Rooms with a live seat", [sp] { return double(sp->stats().live_rooms); });
+  m.gauge_fn("onair_room_members", "Members in open rooms", [sp] { return double(sp->stats().members); });
+  m.gauge_fn("onair_room_seats", "Seats taken", [sp] { return double(sp->stats().seats); });
+  m.gauge_fn("onair_pks", "PKs inviting or active", [sp] { return double(sp->stats().pks); });
+  m.gauge_fn("onair_webhook_queue", "Webhook jobs waiting for delivery",
+             [&dispatcher] { return double(dispatcher.backlog()); });
+  m.gauge_fn("onair_http_connections", "Open HTTP connections", [&server] { return double(server.connections()); });
+
+  if (auto r = server.start(); !r) {
+    spdlog::critical("{}", r.error().message());
+    strand->stop();
+    dispatcher.stop();
+    (*store)->close();
+    return 1;
+  }
+  loops.start();
+  ready = true;
+  spdlog::info("onair serving http={} port={} loops={} node_id={} store={} media_auth={}", config.http.addr,
+               server.port(), loops.size(), config.node_id, config.store.driver, config.media.auth);
+  if (created_secrets) print_welcome(config, keys, server.port());
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("onair: {} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  ready = false;
+  server.stop(5000);
+  loops.stop();
+  loops.join();
+  workers.join();
+  strand->stop();
+  dispatcher.stop();
+  (*store)->close();
+  spdlog::info("onair: stopped cleanly");
+  spdlog::shutdown();
+  return 0;
+}
+
+}  // namespace onair::app

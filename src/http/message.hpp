@@ -1,0 +1,45 @@
+#pragma once
+// Request and Response as handlers see them: plain values, free of Beast types, so the API
+// handlers compile without the HTTP machinery.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace onair::http {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // percent-decoded, without the query
+  std::string query;   // raw, without '?'
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  std::string remote_ip;
+  std::map<std::string, std::string> params;  // path parameters ({id} -> value)
+
+  std::string_view header(std::string_view lower_name) const;
+  // The decoded value of a query parameter, or nullopt.
+  std::optional<std::string> query_param(std::string_view name) const;
+  const std::string& param(const std::string& name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response json(int status, std::string body);
+  static Response no_content();
+  // API.md error model: {"error":{"code","message"}} with the code's status.
+  static Response error(const Error& e);
+};
+
+// Percent-decoding; '+' is a space only in query strings. nullopt on a bad escape.
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
+
+}  // namespace onair::http
