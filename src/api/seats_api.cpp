@@ -50,6 +50,17 @@ Awaitable request_seat(Services& s, Request& req) {
   co_return json_response(201, rooms::offer_json(*offer));
 }
 
+Awaitable list_offers(Services& s, Request& req) {
+  auto actor = authenticate(s, req);
+  if (!actor) co_return Response::error(actor.error());
+  const auto& id = req.param("id");
+  auto offers = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.offers(*actor, id); });
+  if (!offers) co_return Response::error(offers.error());
+  json::array out;
+  for (const auto& o : *offers) out.push_back(rooms::offer_json(o));
+  co_return json_response(200, json::object{{"requests", std::move(out)}});
+}
+
 Awaitable answer_request(Services& s, Request& req, bool accept) {
   auto actor = authenticate(s, req);
   if (!actor) co_return Response::error(actor.error());
@@ -122,6 +133,7 @@ void register_seat_routes(http::Router& router, Services& s) {
   router.add("GET", "/v1/rooms/{id}/seats", [&s](Request& r) { return list_seats(s, r); });
   router.add("POST", "/v1/rooms/{id}/seats", [&s](Request& r) { return take_seat(s, r); });
   router.add("POST", "/v1/rooms/{id}/seats/requests", [&s](Request& r) { return request_seat(s, r); });
+  router.add("GET", "/v1/rooms/{id}/seats/requests", [&s](Request& r) { return list_offers(s, r); });
   router.add("POST", "/v1/rooms/{id}/seats/requests/{user}/accept",
              [&s](Request& r) { return answer_request(s, r, true); });
   router.add("POST", "/v1/rooms/{id}/seats/requests/{user}/reject",

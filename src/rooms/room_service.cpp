@@ -596,6 +596,15 @@ Result<std::vector<Seat>> RoomService::seats(const std::string& id) const {
   return seat_list(**found);
 }
 
+Result<std::vector<Offer>> RoomService::offers(const Actor& a, const std::string& id) const {
+  auto found = open_room(id);
+  if (!found) return std::unexpected(found.error());
+  if (!is_owner(a, **found)) return not_owner();
+  std::vector<Offer> out;
+  for (const auto& [user, o] : (*found)->offers) out.push_back(o);
+  return out;
+}
+
 Result<Seat> RoomService::take_seat(const Actor& a, const std::string& id, int64_t now) {
   auto found = open_room(id);
   if (!found) return std::unexpected(found.error());

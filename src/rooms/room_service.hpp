@@ -67,6 +67,8 @@ class RoomService {
 
   // Seats
   Result<std::vector<Seat>> seats(const std::string& id) const;
+  // Pending seat requests and invitations (owner or admin).
+  Result<std::vector<Offer>> offers(const Actor& a, const std::string& id) const;
   Result<Seat> take_seat(const Actor& a, const std::string& id, int64_t now);
   Result<Offer> request_seat(const Actor& a, const std::string& id, int64_t now);
   Result<std::optional<Seat>> answer_request(const Actor& a, const std::string& id,
