@@ -108,6 +108,14 @@ Awaitable send(Services& s, Request& req) {
   co_return json_response(201, rooms::gift_json(*done));
 }
 
+// Open or closed (a closed room keeps its gift history): not_found only for unknown ids.
+boost::asio::awaitable<Result<void>> room_exists(Services& s, const std::string& id) {
+  auto row = co_await run_on(s.workers, [&] { return s.store.room(id); });
+  if (!row) co_return std::unexpected(row.error());
+  if (!*row) co_return fail(ErrorCode::not_found, "room " + id + " not found");
+  co_return Result<void>{};
+}
+
 Awaitable history(Services& s, Request& req) {
   auto actor = authenticate(s, req);
   if (!actor) co_return Response::error(actor.error());
@@ -120,6 +128,7 @@ Awaitable history(Services& s, Request& req) {
   if (!cursor.empty() && (cursor.size() > 20 || cursor.find_first_not_of("0123456789") != std::string::npos))
     co_return Response::error(Error(ErrorCode::invalid_argument, "cursor: not a cursor this API returned"));
   int n = *limit;
+  if (auto known = co_await room_exists(s, id); !known) co_return Response::error(known.error());
   auto rows = co_await run_on(s.workers, [&] { return s.store.gifts(id, cursor, n + 1); });
   if (!rows) co_return Response::error(rows.error());
   json::array out;
@@ -144,6 +153,7 @@ Awaitable rank(Services& s, Request& req) {
   auto limit = limit_param(req, 10, 100);
   if (!limit) co_return Response::error(limit.error());
   int n = *limit;
+  if (auto known = co_await room_exists(s, id); !known) co_return Response::error(known.error());
   auto rows = co_await run_on(s.workers, [&] { return s.store.gift_rank(id, n); });
   if (!rows) co_return Response::error(rows.error());
   json::array out;

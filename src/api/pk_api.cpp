@@ -47,6 +47,8 @@ Awaitable get(Services& s, Request& req) {
   const auto& id = req.param("id");
   auto pk = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.pk(id); });
   if (!pk) co_return Response::error(pk.error());
+  if (!actor->grants.allows_room(pk->room_a) && !actor->grants.allows_room(pk->room_b))
+    co_return Response::error(Error(ErrorCode::permission_denied, "the token grants neither room of this PK"));
   co_return json_response(200, rooms::pk_json(*pk));
 }
 

@@ -63,6 +63,7 @@ Awaitable list_rooms(Services& s, Request& req) {
     auto rows = co_await run_on(s.workers, [&] { return s.store.closed_rooms(kind, cursor, n + 1); });
     if (!rows) co_return Response::error(rows.error());
     for (auto& rec : *rows) {
+      if (!actor->grants.allows_room(rec.id)) continue;
       if (static_cast<int>(out.size()) == n) {
         next = out.back().as_object()["id"].as_string().c_str();
         break;
@@ -73,7 +74,11 @@ Awaitable list_rooms(Services& s, Request& req) {
     auto page = co_await s.rooms.call([&](rooms::RoomService& svc) {
       return svc.list_rooms(kind, status, *limit, cursor);
     });
-    for (const auto& v : page.rooms) out.push_back(render_room(s, req, v, actor->user));
+    for (const auto& v : page.rooms) {
+      // A token for one room sees only that room.
+      if (!actor->grants.allows_room(v.rec.id)) continue;
+      out.push_back(render_room(s, req, v, actor->user));
+    }
     next = page.next_cursor;
   }
   co_return json_response(200, json::object{{"rooms", std::move(out)},

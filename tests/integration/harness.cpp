@@ -142,16 +142,10 @@ Server::Server(std::string extra_yaml, std::string dir)
   std::filesystem::create_directories(dir_);
   port_ = free_port();
   rtmp_port_ = free_port();
+  // The test's own YAML; the harness's settings come as ONAIR_ environment overrides so
+  // both can name the same sections.
   std::ofstream f(dir_ + "/onair.yaml");
-  f << "data_dir: " << dir_ << "/data\n"
-    << "threads: 2\n"
-    << "workers: 2\n"
-    << "log: {level: info}\n"
-    << "http: {addr: \"127.0.0.1:" << port_ << "\"}\n"
-    << "rtmp: {addr: \"127.0.0.1:" << rtmp_port_ << "\"}\n"
-    << "auth:\n  keys: {" << kKey << ": " << kSecret << "}\n"
-    << "media: {auth: hmac, key: " << kMediaKey << "}\n"
-    << extra_yaml << "\n";
+  f << extra_yaml << "\n";
 }
 
 Server::~Server() {
@@ -167,6 +161,13 @@ void Server::start() {
     ::dup2(fd, 1);
     ::dup2(fd, 2);
     std::string cfg = dir_ + "/onair.yaml";
+    ::setenv("ONAIR_DATA_DIR", (dir_ + "/data").c_str(), 1);
+    ::setenv("ONAIR_THREADS", "2", 1);
+    ::setenv("ONAIR_WORKERS", "2", 1);
+    ::setenv("ONAIR_HTTP__ADDR", ("127.0.0.1:" + std::to_string(port_)).c_str(), 1);
+    ::setenv("ONAIR_RTMP__ADDR", ("127.0.0.1:" + std::to_string(rtmp_port_)).c_str(), 1);
+    ::setenv((std::string("ONAIR_AUTH__KEYS__") + kKey).c_str(), kSecret, 1);
+    ::setenv("ONAIR_MEDIA__KEY", kMediaKey, 1);
     ::execl(ONAIR_BINARY, ONAIR_BINARY, "serve", "-c", cfg.c_str(), nullptr);
     ::_exit(127);
   }
