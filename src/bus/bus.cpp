@@ -9,7 +9,8 @@ constexpr std::array kNames = {
     "member_left",     "member_muted",          "online",          "seat_changed",
     "seat_request",    "seat_request_rejected", "seat_invitation", "seat_invitation_rejected",
     "stream_started",  "stream_stopped",        "pk_invitation",   "pk_rejected",
-    "pk_expired",      "pk_started",            "pk_score",        "pk_ended",
+    "pk_expired",      "pk_cancelled",          "pk_started",      "pk_score",
+    "pk_ended",
     "gift_sent",       "likes",
 };
 static_assert(kNames.size() == static_cast<size_t>(EventType::likes) + 1);

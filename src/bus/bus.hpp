@@ -31,6 +31,7 @@ enum class EventType {
   pk_invitation,
   pk_rejected,
   pk_expired,
+  pk_cancelled,
   pk_started,
   pk_score,
   pk_ended,

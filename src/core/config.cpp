@@ -28,7 +28,7 @@ class Section {
   template <class T>
   void read(const char* key, T& out, std::string& err) {
     seen_.insert(key);
-    if (!err.empty() || !node_ || !node_.IsMap()) return;
+    if (!err.empty() || !valid(err) || !node_ || !node_.IsMap()) return;
     YAML::Node v = node_[key];
     if (!v || v.IsNull()) return;
     try {

@@ -50,6 +50,7 @@ struct Room {
   int64_t empty_since = 0;                // when the last member left (or creation)
   int64_t owner_gone_since = 0;           // live rooms: when the anchor left
   int64_t likes_reported = 0;             // likes total last announced
+  bool joined_once = false;               // someone has joined since creation (or restart)
 };
 
 // A PK as a room sees it: the PK and the room on the other side.

@@ -232,10 +232,11 @@ void RoomService::remove_member(Room& r, const std::string& user, const std::str
 }
 
 void RoomService::end_pk(Pk& pk, const std::string& reason, int64_t now) {
+  // Only a PK that started ends; an invitation is rejected, expires or is cancelled.
   EventType type = pk.status == "active"  ? EventType::pk_ended
                    : reason == "rejected" ? EventType::pk_rejected
                    : reason == "expired"  ? EventType::pk_expired
-                                          : EventType::pk_ended;
+                                          : EventType::pk_cancelled;
   if (pk.status == "active") {
     if (now < pk.ends_at) pk.ends_at = now;
     pk.winner = pk.score_a > pk.score_b   ? pk.room_a
@@ -319,7 +320,10 @@ Result<void> RoomService::restore(int64_t now) {
     if (Room* r = find(b.room_id)) r->bans[b.user] = b.until;
   for (auto& pk : snap->pks) pks_[pk.id] = pk;
   for (auto& [id, r] : rooms_) {
-    if (!r.members.empty()) r.empty_since = 0;
+    if (!r.members.empty()) {
+      r.empty_since = 0;
+      r.joined_once = true;
+    }
     if (r.rec.kind == "live" && !r.members.contains(r.rec.owner)) r.owner_gone_since = now;
     if (r.rec.status == "live") r.rec.status = "idle";
   }
@@ -430,8 +434,11 @@ Result<RoomView> RoomService::update_room(const Actor& a, const std::string& id,
     if (*req.max_members < lo || *req.max_members > hi)
       return fail(ErrorCode::invalid_argument,
                   "max_members: must be " + std::to_string(lo) + ".." + std::to_string(hi));
-    if (r.rec.kind == "meeting" && *req.max_members < static_cast<int64_t>(r.seats.size()))
-      return fail(ErrorCode::conflict, "max_members: fewer than the seats taken");
+    if (r.rec.kind == "meeting") {
+      for (const auto& [i, s] : r.seats)
+        if (i >= *req.max_members)
+          return fail(ErrorCode::conflict, "max_members: seat " + std::to_string(i) + " is taken");
+    }
   }
   if (req.max_seats) {
     if (r.rec.kind != "live")
@@ -495,6 +502,7 @@ Result<JoinResult> RoomService::join(const Actor& a, const std::string& id, int6
   m.last_seen = now;
   r.members[m.user] = m;
   r.empty_since = 0;
+  r.joined_once = true;
   if (owner) r.owner_gone_since = 0;
   save_member(r, m);
   emit(EventType::member_joined, r.rec.id,
@@ -658,7 +666,7 @@ Result<std::optional<Seat>> RoomService::answer_request(const Actor& a, const st
   Room& r = **found;
   if (!is_owner(a, r)) return not_owner();
   auto o = r.offers.find(user);
-  if (o == r.offers.end() || o->second.kind != "request")
+  if (o == r.offers.end() || o->second.kind != "request" || o->second.expires_at <= now)
     return fail(ErrorCode::not_found, "no seat request from " + user);
   if (!accept) {
     drop_offer(r, user);
@@ -708,7 +716,7 @@ Result<std::optional<Seat>> RoomService::answer_invitation(const Actor& a, const
   if (!found) return std::unexpected(found.error());
   Room& r = **found;
   auto o = r.offers.find(a.user);
-  if (o == r.offers.end() || o->second.kind != "invitation")
+  if (o == r.offers.end() || o->second.kind != "invitation" || o->second.expires_at <= now)
     return fail(ErrorCode::not_found, "no seat invitation for you");
   if (!accept) {
     drop_offer(r, a.user);
@@ -827,6 +835,7 @@ Result<Pk> RoomService::pk_answer(const Actor& a, const std::string& pk_id, bool
   if (it == pks_.end()) return fail(ErrorCode::not_found, "no open PK " + pk_id);
   Pk& pk = it->second;
   if (pk.status != "inviting") return fail(ErrorCode::conflict, "the PK has already started");
+  if (pk.expires_at <= now) return fail(ErrorCode::not_found, "the PK invitation expired");
   Room* rb = find(pk.room_b);
   if (rb == nullptr || !is_owner(a, *rb))
     return fail(ErrorCode::permission_denied, "only the invited anchor may answer");
@@ -987,7 +996,10 @@ void RoomService::tick(int64_t now) {
            json::serialize(json::object{{"total", r.rec.likes}, {"delta", delta}}), now);
     }
 
-    if (r.members.empty() && r.empty_since != 0 &&
+    // A live room that has had people closes by the anchor-gone rule; before anyone joined
+    // (and for calls and meetings, whenever empty) by the idle rule.
+    bool idle_rule = r.rec.kind != "live" || !r.joined_once;
+    if (idle_rule && r.members.empty() && r.empty_since != 0 &&
         now - r.empty_since >= int64_t{rc.idle_room_timeout_s} * 1000) {
       to_close.emplace_back(id, "idle");
     } else if (r.rec.kind == "live" && r.owner_gone_since != 0 &&
