@@ -14,9 +14,9 @@ dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 key=bench secret=bench-secret-0123456789abcdef
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-ONAIR_DATA_DIR=$dir ONAIR_HTTP__ADDR=127.0.0.1:$port ONAIR_RTMP__ADDR=127.0.0.1:0 ONAIR_LOG__ACCESS=false \
-ONAIR_LOG__LEVEL=warn ONAIR_AUTH__KEYS__$key=$secret ONAIR_ROOMS__MEMBER_TIMEOUT_S=600 \
-  taskset -c 0 "$build/onair" serve --threads 1 > "$dir/server.log" 2>&1 &
+env ONAIR_DATA_DIR="$dir" ONAIR_HTTP__ADDR="127.0.0.1:$port" ONAIR_RTMP__ADDR=127.0.0.1:0 \
+  ONAIR_LOG__ACCESS=false ONAIR_LOG__LEVEL=warn "ONAIR_AUTH__KEYS__$key=$secret" \
+  ONAIR_ROOMS__MEMBER_TIMEOUT_S=600 taskset -c 0 "$build/onair" serve --threads 1 > "$dir/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 

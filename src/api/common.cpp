@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <unordered_map>
+
 #include "core/ids.hpp"
 #include "rooms/json.hpp"
 
@@ -20,9 +22,30 @@ Result<rooms::Actor> authenticate(const Services& s, const http::Request& req) {
   } else {
     return fail(ErrorCode::unauthenticated, "missing token: send Authorization: Bearer <token>");
   }
-  auto claims = s.keys.verify(token, unix_s(), s.config.auth.leeway_s);
+  int64_t now = unix_s();
+  // Verified tokens are remembered per thread (no locks): an app sends the same token with
+  // every request, and the HMAC and JSON work is most of a heartbeat's cost. The exact
+  // bytes were verified once with keys that never change while running; exp and nbf are
+  // still checked on every use.
+  struct Cached {
+    rooms::Actor actor;
+    int64_t exp;
+    int64_t nbf;
+  };
+  thread_local std::unordered_map<std::string, Cached> cache;
+  int64_t leeway = s.config.auth.leeway_s;
+  if (auto it = cache.find(token); it != cache.end()) {
+    const Cached& c = it->second;
+    if (c.exp + leeway < now) return fail(ErrorCode::unauthenticated, "token expired");
+    if (c.nbf != 0 && c.nbf - leeway > now) return fail(ErrorCode::unauthenticated, "token not yet valid");
+    return c.actor;
+  }
+  auto claims = s.keys.verify(token, now, leeway);
   if (!claims) return std::unexpected(claims.error());
-  return rooms::Actor{claims->sub, claims->name, claims->grants};
+  rooms::Actor actor{claims->sub, claims->name, claims->grants};
+  if (cache.size() >= 16384) cache.clear();  // bounded: a flood of new tokens starts over
+  cache.emplace(std::move(token), Cached{actor, claims->exp, claims->nbf});
+  return actor;
 }
 
 Result<rooms::Actor> authenticate_admin(const Services& s, const http::Request& req) {

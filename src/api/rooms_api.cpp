@@ -161,6 +161,8 @@ Awaitable heartbeat(Services& s, Request& req) {
   auto actor = authenticate(s, req);
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
+  // The common case needs no trip to the rooms strand (see rooms::Presence).
+  if (s.rooms.service().touch(id, actor->user, unix_ms())) co_return Response::no_content();
   auto r = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.heartbeat(*actor, id, unix_ms()); });
   if (!r) co_return Response::error(r.error());
   co_return Response::no_content();

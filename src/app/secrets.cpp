@@ -27,10 +27,11 @@ SecretsOutcome ensure_secrets(Config& config) {
     }
   }
   bool changed = false;
-  if (!node["api_key"] || !node["api_secret"]) {
+  if (need_keys && (!node["api_key"] || !node["api_secret"])) {
     node["api_key"] = "k" + auth::random_hex(4);
     node["api_secret"] = auth::random_hex(24);
     changed = true;
+    out.created = true;
   }
   if (!node["media_key"]) {
     node["media_key"] = auth::random_hex(16);
@@ -46,7 +47,6 @@ SecretsOutcome ensure_secrets(Config& config) {
     }
     ::chmod(tmp.c_str(), 0600);
     std::filesystem::rename(tmp, out.path);
-    out.created = true;
   }
   if (need_keys) config.auth.keys[node["api_key"].as<std::string>()] = node["api_secret"].as<std::string>();
   if (need_media) config.media.key = node["media_key"].as<std::string>();

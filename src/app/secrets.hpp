@@ -9,7 +9,7 @@
 namespace onair::app {
 
 struct SecretsOutcome {
-  bool created = false;  // the file was made just now
+  bool created = false;  // an API key was generated just now (first start)
   std::string path;
 };
 

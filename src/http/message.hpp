@@ -17,11 +17,13 @@ struct Request {
   std::string path;    // percent-decoded, without the query
   std::string query;   // raw, without '?'
   std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  // Views into the parsed message, valid while the request is being handled.
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
   std::string remote_ip;
   std::map<std::string, std::string> params;  // path parameters ({id} -> value)
 
-  std::string_view header(std::string_view lower_name) const;
+  // The value of a header (name compared case-insensitively), or empty.
+  std::string_view header(std::string_view name) const;
   // The decoded value of a query parameter, or nullopt.
   std::optional<std::string> query_param(std::string_view name) const;
   const std::string& param(const std::string& name) const;

@@ -241,11 +241,8 @@ asio::awaitable<void> HttpServer::Impl::session(LoopState& st, tcp::socket socke
       auto path = percent_decode(target.substr(0, qpos), false);
       if (qpos != std::string_view::npos) req.query = std::string(target.substr(qpos + 1));
       req.remote_ip = remote;
-      for (const auto& f : msg) {
-        std::string name(f.name_string());
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        req.headers.emplace_back(std::move(name), std::string(f.value()));
-      }
+      req.headers.reserve(16);
+      for (const auto& f : msg) req.headers.emplace_back(f.name_string(), f.value());
       req.body = std::move(msg.body());
       if (!path || path->empty() || (*path)[0] != '/') {
         res = error_response(ErrorCode::invalid_argument, "malformed request target");

@@ -1,6 +1,7 @@
 #pragma once
 // The room model as the rooms service holds it in memory, and the read-only views it hands
 // out. Only RoomService mutates a Room; everything else sees copies (RoomView).
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -26,7 +27,9 @@ struct Member {
   std::string role;  // anchor | cohost | audience | member
   int64_t joined_at = 0;
   int64_t muted_until = 0;
-  int64_t last_seen = 0;  // in memory only: heartbeats are not written to the store
+  // When last heard from: an entry of the service's Presence, updated by heartbeats on any
+  // loop; in memory only (heartbeats are not written to the store).
+  std::atomic<int64_t>* seen = nullptr;
 };
 
 using Seat = store::SeatRecord;

@@ -208,6 +208,7 @@ void RoomService::remove_member(Room& r, const std::string& user, const std::str
   auto it = r.members.find(user);
   if (it == r.members.end()) return;
   r.members.erase(it);
+  presence_.remove(r.rec.id, user);
   batch_.writes.push_back(store::DeleteMember{r.rec.id, user});
   drop_offer(r, user);
   bool owner = user == r.rec.owner;
@@ -263,6 +264,7 @@ void RoomService::close(Room& r, const std::string& reason, int64_t now) {
   }
   r.rec.status = "closed";
   r.rec.closed_at = now;
+  for (const auto& [user, m] : r.members) presence_.remove(r.rec.id, user);
   save_room(r);
   emit(EventType::room_closed, r.rec.id,
        json::serialize(json::object{{"id", r.rec.id}, {"reason", reason}}), now);
@@ -295,6 +297,7 @@ Result<void> RoomService::restore(int64_t now) {
   if (!snap) return std::unexpected(std::move(snap.error()).with_context("restoring rooms"));
   rooms_.clear();
   pks_.clear();
+  presence_.clear();
   for (auto& rec : snap->rooms) {
     Room r;
     r.rec = std::move(rec);
@@ -305,7 +308,8 @@ Result<void> RoomService::restore(int64_t now) {
   }
   for (auto& m : snap->members) {
     if (Room* r = find(m.room_id))
-      r->members[m.user] = Member{m.user, m.name, m.role, m.joined_at, m.muted_until, now};
+      r->members[m.user] = Member{m.user, m.name, m.role, m.joined_at, m.muted_until,
+                                  presence_.add(m.room_id, m.user, now)};
   }
   for (auto& s : snap->seats) {
     // Streams do not survive a restart: the media plane reports them again.
@@ -484,7 +488,7 @@ Result<JoinResult> RoomService::join(const Actor& a, const std::string& id, int6
     return fail(ErrorCode::permission_denied, "you were removed from this room; retry later");
   if (auto m = r.members.find(a.user); m != r.members.end()) {
     // Joining again (a reconnecting app) is not an error: it refreshes the member.
-    m->second.last_seen = now;
+    m->second.seen->store(now, std::memory_order_relaxed);
     const Member& mm = m->second;
     return JoinResult{view(r), {mm.user, mm.name, mm.role, mm.joined_at, mm.muted_until}};
   }
@@ -499,7 +503,7 @@ Result<JoinResult> RoomService::join(const Actor& a, const std::string& id, int6
   m.name = a.name.empty() ? a.user : a.name;
   m.role = r.rec.kind != "live" ? "member" : owner ? "anchor" : "audience";
   m.joined_at = now;
-  m.last_seen = now;
+  m.seen = presence_.add(r.rec.id, m.user, now);
   r.members[m.user] = m;
   r.empty_since = 0;
   r.joined_once = true;
@@ -532,7 +536,7 @@ Result<void> RoomService::heartbeat(const Actor& a, const std::string& id, int64
   auto m = r->members.find(a.user);
   if (m == r->members.end())
     return fail(ErrorCode::not_found, "not a member of room " + id + "; join again");
-  m->second.last_seen = now;
+  m->second.seen->store(now, std::memory_order_relaxed);
   return {};
 }
 
@@ -974,7 +978,7 @@ void RoomService::tick(int64_t now) {
   for (auto& [id, r] : rooms_) {
     std::vector<std::string> gone;
     for (const auto& [user, m] : r.members)
-      if (now - m.last_seen >= member_timeout) gone.push_back(user);
+      if (now - m.seen->load(std::memory_order_relaxed) >= member_timeout) gone.push_back(user);
     for (const auto& user : gone) remove_member(r, user, "timeout", now);
 
     std::vector<Offer> expired;

@@ -22,6 +22,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "rooms/model.hpp"
+#include "rooms/presence.hpp"
 #include "store/store.hpp"
 
 namespace onair::rooms {
@@ -58,6 +59,12 @@ class RoomService {
   Result<JoinResult> join(const Actor& a, const std::string& id, int64_t now);
   Result<void> leave(const Actor& a, const std::string& id, int64_t now);
   Result<void> heartbeat(const Actor& a, const std::string& id, int64_t now);
+  // Thread-safe (the one call that does not need the strand): records a heartbeat of a
+  // present member. False when `user` is not a member of open room `id`; call heartbeat()
+  // on the strand then, for the precise error.
+  bool touch(const std::string& id, const std::string& user, int64_t now) const {
+    return presence_.touch(id, user, now);
+  }
   Result<MemberPage> members(const std::string& id, int limit, const std::string& cursor) const;
   Result<void> kick(const Actor& a, const std::string& id, const std::string& user, int64_t now);
   Result<MemberView> mute(const Actor& a, const std::string& id, const std::string& user,
@@ -143,6 +150,7 @@ class RoomService {
   std::function<void()> webhooks_queued_;
   std::map<bus::EventType, std::vector<const WebhookConfig*>> hooks_;
 
+  Presence presence_;
   std::map<std::string, Room, IdLess> rooms_;
   std::map<std::string, Pk> pks_;  // inviting and active
   std::set<std::string> pending_biz_;

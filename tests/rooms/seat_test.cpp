@@ -290,10 +290,6 @@ TEST_F(SeatTest, SeatRequestsAreForLiveRoomsOnly) {
 // A meeting shrunk below the index of a taken seat keeps that seat, and the free_seat() scan
 // of 0..max_members-1 then hands out another one: more seats than max_members.
 TEST_F(SeatTest, MeetingNeverHasMoreSeatsThanMaxMembersAfterShrinking) {
-  GTEST_SKIP() << "bug: RoomService::update_room (src/rooms/room_service.cpp:433) only checks "
-                  "max_members against the number of seats taken, not their indexes; seat 3 "
-                  "survives shrinking to 3 and free_seat() (0..max_members-1) then gives seat 1 "
-                  "away too: 4 seats in a 3-member meeting";
   Actor owner = user("olga");
   std::string id = create(owner, "meeting", kT0, 4);
   for (const char* u : {"olga", "bob", "cid", "dan"}) {
