@@ -48,6 +48,13 @@ Result<rooms::Actor> authenticate(const Services& s, const http::Request& req) {
   return actor;
 }
 
+Result<rooms::Actor> authenticate_room(const Services& s, const http::Request& req, const std::string& id) {
+  auto a = authenticate(s, req);
+  if (!a) return a;
+  if (!a->grants.allows_room(id)) return fail(ErrorCode::permission_denied, "the token does not grant room " + id);
+  return a;
+}
+
 Result<rooms::Actor> authenticate_admin(const Services& s, const http::Request& req) {
   auto a = authenticate(s, req);
   if (!a) return a;
@@ -163,6 +170,12 @@ Result<int> limit_param(const http::Request& req, int fallback, int max) {
 
 http::Response json_response(int status, const json::value& v) {
   return http::Response::json(status, json::serialize(v));
+}
+
+http::Response page_response(const char* key, json::array items, const std::string& next_cursor) {
+  return json_response(200, json::object{{key, std::move(items)},
+                                         {"next_cursor", next_cursor.empty() ? json::value(nullptr)
+                                                                             : json::value(next_cursor)}});
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the REST handlers: authentication, JSON body parsing with field-level
 // errors, rendering rooms with the signed media URLs a caller may see.
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -16,6 +17,8 @@ namespace onair::api {
 // The bearer token (Authorization header, or ?token=) verified into an actor.
 Result<rooms::Actor> authenticate(const Services& s, const http::Request& req);
 Result<rooms::Actor> authenticate_admin(const Services& s, const http::Request& req);
+// An actor whose token grants room `id` (permission_denied otherwise).
+Result<rooms::Actor> authenticate_room(const Services& s, const http::Request& req, const std::string& id);
 
 // A JSON object body. Each getter reports a 400 that names the field and why.
 class Body {
@@ -38,6 +41,8 @@ class Body {
 Result<int> limit_param(const http::Request& req, int fallback, int max);
 
 http::Response json_response(int status, const boost::json::value& v);
+// A page of a list: {<key>: items, next_cursor: "..." | null}.
+http::Response page_response(const char* key, boost::json::array items, const std::string& next_cursor);
 
 // The public base URLs for this request (config, or the Host header).
 std::string http_base(const Services& s, const http::Request& req);

@@ -117,11 +117,9 @@ boost::asio::awaitable<Result<void>> room_exists(Services& s, const std::string&
 }
 
 Awaitable history(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
-  if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
-  if (!actor->grants.allows_room(id))
-    co_return Response::error(Error(ErrorCode::permission_denied, "the token does not grant room " + id));
+  auto actor = authenticate_room(s, req, id);
+  if (!actor) co_return Response::error(actor.error());
   auto limit = limit_param(req, 50, 200);
   if (!limit) co_return Response::error(limit.error());
   std::string cursor = req.query_param("cursor").value_or("");
@@ -140,16 +138,13 @@ Awaitable history(Services& s, Request& req) {
     }
     out.push_back(rooms::gift_json(g));
   }
-  co_return json_response(200, json::object{{"gifts", std::move(out)},
-                                            {"next_cursor", next.empty() ? json::value(nullptr) : json::value(next)}});
+  co_return page_response("gifts", std::move(out), next);
 }
 
 Awaitable rank(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
-  if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
-  if (!actor->grants.allows_room(id))
-    co_return Response::error(Error(ErrorCode::permission_denied, "the token does not grant room " + id));
+  auto actor = authenticate_room(s, req, id);
+  if (!actor) co_return Response::error(actor.error());
   auto limit = limit_param(req, 10, 100);
   if (!limit) co_return Response::error(limit.error());
   int n = *limit;

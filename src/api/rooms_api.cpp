@@ -81,16 +81,13 @@ Awaitable list_rooms(Services& s, Request& req) {
     }
     next = page.next_cursor;
   }
-  co_return json_response(200, json::object{{"rooms", std::move(out)},
-                                            {"next_cursor", next.empty() ? json::value(nullptr) : json::value(next)}});
+  co_return page_response("rooms", std::move(out), next);
 }
 
 Awaitable get_room(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
-  if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
-  if (!actor->grants.allows_room(id))
-    co_return Response::error(Error(ErrorCode::permission_denied, "the token does not grant room " + id));
+  auto actor = authenticate_room(s, req, id);
+  if (!actor) co_return Response::error(actor.error());
   auto r = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.room(id); });
   if (!r) co_return Response::error(r.error());
   co_return json_response(200, render_room(s, req, *r, actor->user));
@@ -169,11 +166,9 @@ Awaitable heartbeat(Services& s, Request& req) {
 }
 
 Awaitable list_members(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
-  if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
-  if (!actor->grants.allows_room(id))
-    co_return Response::error(Error(ErrorCode::permission_denied, "the token does not grant room " + id));
+  auto actor = authenticate_room(s, req, id);
+  if (!actor) co_return Response::error(actor.error());
   auto limit = limit_param(req, 100, 1000);
   if (!limit) co_return Response::error(limit.error());
   std::string cursor = req.query_param("cursor").value_or("");
@@ -181,9 +176,7 @@ Awaitable list_members(Services& s, Request& req) {
   if (!page) co_return Response::error(page.error());
   json::array members;
   for (const auto& m : page->members) members.push_back(rooms::member_json(m));
-  co_return json_response(200, json::object{{"members", std::move(members)},
-                                            {"next_cursor", page->next_cursor.empty() ? json::value(nullptr)
-                                                                                      : json::value(page->next_cursor)}});
+  co_return page_response("members", std::move(members), page->next_cursor);
 }
 
 Awaitable kick(Services& s, Request& req) {

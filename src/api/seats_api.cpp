@@ -20,11 +20,9 @@ Response seat_or_empty(Services& s, Request& req, const std::optional<rooms::Sea
 }
 
 Awaitable list_seats(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
-  if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
-  if (!actor->grants.allows_room(id))
-    co_return Response::error(Error(ErrorCode::permission_denied, "the token does not grant room " + id));
+  auto actor = authenticate_room(s, req, id);
+  if (!actor) co_return Response::error(actor.error());
   auto seats = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.seats(id); });
   if (!seats) co_return Response::error(seats.error());
   json::array out;
