@@ -5,6 +5,7 @@
 #include "api/routes.hpp"
 #include "core/log.hpp"
 #include "http/client.hpp"
+#include "webhooks/dispatcher.hpp"
 
 namespace onair::api {
 namespace json = boost::json;
@@ -76,8 +77,10 @@ Awaitable sms_send(Services& s, Request& req) {
     spdlog::info("sms: login code phone={} code={}", **phone, *code);
   } else {
     std::string payload = json::serialize(json::object{{"phone", **phone}, {"code", *code}});
+    // Signed like webhooks, with the first API secret, so the SMS gateway can trust it.
+    std::string signature = webhooks::webhook_signature(s.config.auth.keys.begin()->second, payload);
     auto sent = co_await run_on(s.workers, [&] {
-      return http::post_json(s.config.auth.sms.url, payload, {}, 5000);
+      return http::post_json(s.config.auth.sms.url, payload, {{"X-Onair-Signature", signature}}, 5000);
     });
     if (!sent || sent->status < 200 || sent->status >= 300) {
       spdlog::warn("sms: sender failed phone={} error={}", auth::mask_phone(**phone),

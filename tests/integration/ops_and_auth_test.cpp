@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "auth/crypto.hpp"
 #include "auth/stream_signer.hpp"
 #include "auth/token.hpp"
 #include "core/ids.hpp"
@@ -132,6 +133,8 @@ TEST(Auth, PhoneLoginWithTheHttpSender) {
   auto sent = json::parse(sms.hits()[0].body).as_object();
   EXPECT_EQ(sent["phone"], "13800138000");
   std::string code(sent["code"].as_string());
+  EXPECT_EQ(sms.hits()[0].headers["x-onair-signature"],
+            "sha256=" + auth::to_hex(auth::hmac_sha256(Server::kSecret, sms.hits()[0].body)));
   EXPECT_EQ(s.log().find(code), std::string::npos);  // the http sender never logs the code
   auto first = s.post("/v1/auth/sms/verify", R"({"phone":"13800138000","code":")" + code + "\"}", "");
   ASSERT_EQ(first.status, 200) << first.body;
