@@ -13,6 +13,7 @@
 #include "core/config.hpp"
 #include "core/ids.hpp"
 #include "http/router.hpp"
+#include "media/stream/stream_hub.hpp"
 #include "rooms/room_strand.hpp"
 #include "store/store.hpp"
 
@@ -31,6 +32,7 @@ struct Services {
   std::function<size_t()> http_connections;
   std::atomic<bool>& ready;
   int64_t started_at_ms = 0;
+  media::StreamHub& hub;
 };
 
 // Every /v1 endpoint and the operations endpoints.

@@ -1,5 +1,6 @@
 #include "app/serve.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 #include <signal.h>
@@ -17,6 +18,8 @@
 #include "core/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "media/rtmp/rtmp_server.hpp"
+#include "media/stream/stream_hub.hpp"
 #include "rooms/room_strand.hpp"
 #include "store/store.hpp"
 #include "webhooks/dispatcher.hpp"
@@ -87,6 +90,18 @@ int serve(Config config, bool created_secrets) {
   dispatcher.start();
   strand->start();
 
+  // Streams going up and down mark their seats (and rooms) live, through the rooms strand.
+  media::StreamHub hub(config.media.gop_max_bytes);
+  rooms::RoomStrand* rooms_strand = strand.get();
+  auto stream_state = [rooms_strand](const std::string& name, bool live) {
+    boost::asio::post(rooms_strand->executor(), [rooms_strand, name, live] {
+      if (auto r = rooms_strand->service().set_stream_live(name, live, unix_ms()); !r)
+        spdlog::debug("media: stream={} is not a seat's: {}", name, r.error().message());
+    });
+  };
+  hub.on_publish = [stream_state](const std::string& name) { stream_state(name, true); };
+  hub.on_unpublish = [stream_state](const std::string& name) { stream_state(name, false); };
+
   EventLoops loops(config.threads);
   boost::asio::thread_pool workers(std::max<uint32_t>(1, config.workers));
   std::atomic<bool> ready{false};
@@ -103,7 +118,8 @@ int serve(Config config, bool created_secrets) {
                          [&dispatcher] { return dispatcher.backlog(); },
                          [&server] { return server.connections(); },
                          ready,
-                         unix_ms()};
+                         unix_ms(),
+                         hub};
   api::register_routes(router, services);
 
   auto& m = metrics();
@@ -124,16 +140,27 @@ int serve(Config config, bool created_secrets) {
     (*store)->close();
     return 1;
   }
+  rtmp::RtmpServer rtmp_server(config, loops, hub, signer);
+  if (auto r = rtmp_server.start(); !r) {
+    spdlog::critical("{}", r.error().message());
+    server.stop(0);
+    strand->stop();
+    dispatcher.stop();
+    (*store)->close();
+    return 1;
+  }
   loops.start();
   ready = true;
-  spdlog::info("onair serving http={} port={} loops={} node_id={} store={} media_auth={}", config.http.addr,
-               server.port(), loops.size(), config.node_id, config.store.driver, config.media.auth);
+  spdlog::info("onair serving http={} port={} rtmp_port={} loops={} node_id={} store={} media_auth={}",
+               config.http.addr, server.port(), rtmp_server.port(), loops.size(), config.node_id,
+               config.store.driver, config.media.auth);
   if (created_secrets) print_welcome(config, keys, server.port());
 
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("onair: {} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   ready = false;
+  rtmp_server.stop();
   server.stop(5000);
   loops.stop();
   loops.join();

@@ -151,6 +151,8 @@ Result<Config> read_config(YAML::Node root) {
   Section rtmp(top.child("rtmp"), "rtmp");
   rtmp.read("addr", c.rtmp.addr, err);
   rtmp.read("public_url", c.rtmp.public_url, err);
+  rtmp.read("max_message_bytes", c.rtmp.max_message_bytes, err);
+  rtmp.read("timeout_s", c.rtmp.timeout_s, err);
   rtmp.finish(err);
 
   Section auth(top.child("auth"), "auth");
@@ -237,6 +239,10 @@ Result<Config> read_config(YAML::Node root) {
   media.read("key", c.media.key, err);
   media.read("play_auth", c.media.play_auth, err);
   media.read("url_ttl_s", c.media.url_ttl_s, err);
+  media.read("takeover", c.media.takeover, err);
+  media.read("gop_max_bytes", c.media.gop_max_bytes, err);
+  media.read("queue_soft_bytes", c.media.queue_soft_bytes, err);
+  media.read("queue_hard_bytes", c.media.queue_hard_bytes, err);
   media.finish(err);
   if (err.empty() && c.media.auth != "none" && c.media.auth != "expiry" && c.media.auth != "hmac")
     err = "media.auth: must be none, expiry or hmac";

@@ -29,6 +29,8 @@ struct HttpConfig {
 struct RtmpConfig {
   std::string addr = "0.0.0.0:1935";
   std::string public_url;  // e.g. rtmp://live.example.com:1935; empty: Host header + port
+  uint32_t max_message_bytes = 16 * 1024 * 1024;
+  uint32_t timeout_s = 30;  // handshake, and silence from a publisher
 };
 
 struct SmsConfig {
@@ -90,6 +92,10 @@ struct MediaConfig {
   std::string key;            // signing key; generated into data_dir when empty
   bool play_auth = false;
   uint32_t url_ttl_s = 86400;
+  bool takeover = false;                      // a new publisher replaces the current one
+  uint32_t gop_max_bytes = 16 * 1024 * 1024;  // GOP cache bound per stream
+  uint32_t queue_soft_bytes = 4 * 1024 * 1024;   // a player behind this drops to a keyframe
+  uint32_t queue_hard_bytes = 16 * 1024 * 1024;  // and is closed beyond this
 };
 
 struct StoreConfig {

@@ -1,0 +1,100 @@
+#include "media/rtmp/rtmp_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <list>
+
+#include "core/log.hpp"
+#include "media/rtmp/rtmp_session.hpp"
+
+namespace onair::rtmp {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+struct RtmpServer::Impl {
+  const Config& config;
+  EventLoops& loops;
+  media::StreamHub& hub;
+  const auth::StreamSigner& signer;
+  struct Loop {
+    asio::io_context* io = nullptr;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::list<std::weak_ptr<RtmpSession>> sessions;  // touched on `io` only
+  };
+  std::vector<std::unique_ptr<Loop>> per_loop;
+  std::atomic<bool> stopping{false};
+
+  asio::awaitable<void> accept_loop(Loop& l) {
+    while (!stopping) {
+      auto [ec, socket] = co_await l.acceptor->async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || stopping) break;
+        spdlog::warn("rtmp: accept failed: {}", ec.message());
+        asio::steady_timer t(*l.io, std::chrono::milliseconds(50));
+        co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      auto session = std::make_shared<RtmpSession>(std::move(socket), *l.io, config, hub, signer);
+      std::erase_if(l.sessions, [](const auto& w) { return w.expired(); });
+      l.sessions.push_back(session);
+      asio::co_spawn(*l.io, [session]() { return session->run(); }, asio::detached);
+    }
+  }
+};
+
+RtmpServer::RtmpServer(const Config& config, EventLoops& loops, media::StreamHub& hub, const auth::StreamSigner& signer)
+    : impl_(new Impl{config, loops, hub, signer, {}, {}}) {}
+
+RtmpServer::~RtmpServer() = default;
+
+Result<void> RtmpServer::start() {
+  auto hp = split_host_port(impl_->config.rtmp.addr);
+  if (!hp) return std::unexpected(hp.error());
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(hp->first, ec);
+  if (ec) return fail(ErrorCode::invalid_argument, "rtmp.addr: bad address " + hp->first);
+  uint16_t port = hp->second;
+  for (size_t i = 0; i < impl_->loops.size(); ++i) {
+    auto l = std::make_unique<Impl::Loop>();
+    l->io = &impl_->loops.at(i);
+    l->acceptor = std::make_unique<tcp::acceptor>(*l->io);
+    tcp::endpoint ep(address, port);
+    l->acceptor->open(ep.protocol(), ec);
+    if (!ec) l->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      int one = 1;
+      if (::setsockopt(l->acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+        ec = boost::system::error_code(errno, boost::system::system_category());
+    }
+    if (!ec) l->acceptor->bind(ep, ec);
+    if (!ec) l->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return fail(ErrorCode::unavailable, "rtmp: cannot listen on " + impl_->config.rtmp.addr + ": " + ec.message());
+    if (port == 0) port = l->acceptor->local_endpoint().port();
+    impl_->per_loop.push_back(std::move(l));
+  }
+  port_ = port;
+  for (auto& l : impl_->per_loop) asio::co_spawn(*l->io, impl_->accept_loop(*l), asio::detached);
+  return {};
+}
+
+void RtmpServer::stop() {
+  impl_->stopping = true;
+  for (auto& l : impl_->per_loop) {
+    Impl::Loop* lp = l.get();
+    asio::post(*lp->io, [lp] {
+      boost::system::error_code ec;
+      lp->acceptor->close(ec);
+      for (auto& w : lp->sessions)
+        if (auto s = w.lock()) s->close();
+    });
+  }
+}
+
+}  // namespace onair::rtmp

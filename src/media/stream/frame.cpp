@@ -1,0 +1,23 @@
+#include "media/stream/frame.hpp"
+
+namespace onair::media {
+
+std::shared_ptr<Frame> make_frame(FrameKind kind, uint32_t timestamp, bool keyframe, bool sequence_header, std::string payload) {
+  auto f = std::make_shared<Frame>();
+  f->kind = kind;
+  f->timestamp = timestamp;
+  f->keyframe = keyframe;
+  f->sequence_header = sequence_header;
+  f->payload = std::move(payload);
+  // Type-3 continuation headers are one byte while csid < 64 (RTMP 5.3.1.1).
+  const uint8_t t3 = uint8_t(0xC0 | rtmp_csid(kind));
+  if (f->payload.size() <= kRtmpOutChunkSize) return f;
+  f->rtmp_body.reserve(f->payload.size() + f->payload.size() / kRtmpOutChunkSize + 1);
+  for (size_t off = 0; off < f->payload.size(); off += kRtmpOutChunkSize) {
+    if (off > 0) f->rtmp_body += char(t3);
+    f->rtmp_body.append(f->payload, off, kRtmpOutChunkSize);
+  }
+  return f;
+}
+
+}  // namespace onair::media

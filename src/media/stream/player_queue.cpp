@@ -1,0 +1,141 @@
+#include "media/stream/player_queue.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <vector>
+
+#include "core/metrics.hpp"
+
+namespace onair::media {
+namespace asio = boost::asio;
+
+namespace {
+Counter& drops_total() {
+  static Counter& c = metrics().counter("onair_media_player_drops_total", "Frames players lost by falling behind");
+  return c;
+}
+Counter& bytes_out_total() {
+  static Counter& c = metrics().counter("onair_media_bytes_out_total", "Media bytes sent to players");
+  return c;
+}
+}  // namespace
+
+PlayerQueue::PlayerQueue(asio::any_io_executor ex, size_t soft_limit, size_t hard_limit)
+    : soft_limit_(soft_limit), hard_limit_(hard_limit), signal_(ex) {
+  signal_.expires_at(asio::steady_timer::time_point::max());
+}
+
+void PlayerQueue::wake() { signal_.cancel(); }
+
+void PlayerQueue::push(Item&& item) {
+  bytes_ += item.size();
+  items_.push_back(std::move(item));
+  wake();
+}
+
+void PlayerQueue::push_control(std::string bytes) {
+  auto owned = std::make_shared<const std::string>(std::move(bytes));
+  Item it;
+  it.body = *owned;
+  it.keep = std::move(owned);
+  it.droppable = false;
+  push(std::move(it));
+}
+
+bool PlayerQueue::push_frame_owned(const FramePtr& frame, std::shared_ptr<const std::string> bytes) {
+  std::string_view body = *bytes;
+  if (!push_frame(frame, body, {}, {})) return false;
+  // push_frame kept the frame alive; the bytes are what must stay.
+  if (!items_.empty() && items_.back().body.data() == body.data()) items_.back().keep = std::move(bytes);
+  return true;
+}
+
+bool PlayerQueue::push_frame(const FramePtr& frame, std::string_view body, std::string_view head, std::string_view tail) {
+  if (closed_) return false;
+  if (waiting_keyframe_) {
+    if (!(frame->kind == FrameKind::video && (frame->keyframe || frame->sequence_header))) return true;
+    waiting_keyframe_ = false;
+  }
+  if (bytes_ > soft_limit_) {
+    // Behind: forget queued media and skip to the next keyframe. Items being written stay;
+    // the others are emptied in place (a deque keeps the addresses the write uses).
+    for (size_t i = in_flight_; i < items_.size(); ++i) {
+      Item& it = items_[i];
+      if (!it.droppable) continue;
+      bytes_ -= it.size();
+      it = Item{};
+    }
+    ++drops_;
+    drops_total().inc();
+    if (bytes_ > hard_limit_ || drops_ > 1000) return false;
+    if (!(frame->kind == FrameKind::video && frame->keyframe)) {
+      waiting_keyframe_ = true;
+      return true;
+    }
+  }
+  Item it;
+  it.keep = frame;
+  it.body = body;
+  it.head_len = uint8_t(std::min(head.size(), it.head.size()));
+  std::copy_n(head.data(), it.head_len, it.head.data());
+  it.tail_len = uint8_t(std::min(tail.size(), it.tail.size()));
+  std::copy_n(tail.data(), it.tail_len, it.tail.data());
+  push(std::move(it));
+  return true;
+}
+
+void PlayerQueue::close() {
+  closed_ = true;
+  wake();
+}
+
+asio::awaitable<void> PlayerQueue::run(asio::ip::tcp::socket& socket) {
+  std::vector<asio::const_buffer> bufs;
+  bufs.reserve(192);
+  while (!closed_) {
+    if (items_.empty()) {
+      if (close_when_drained_) {
+        boost::system::error_code ec;
+        socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+        socket.close(ec);
+        closed_ = true;
+        break;
+      }
+      signal_.expires_at(asio::steady_timer::time_point::max());
+      co_await signal_.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    // Gather what is queued (up to 64 items) into one writev.
+    bufs.clear();
+    size_t n = std::min<size_t>(items_.size(), 64);
+    in_flight_ = n;
+    size_t total = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const Item& it = items_[i];
+      if (it.head_len) bufs.emplace_back(it.head.data(), it.head_len);
+      if (!it.body.empty()) bufs.emplace_back(it.body.data(), it.body.size());
+      if (it.tail_len) bufs.emplace_back(it.tail.data(), it.tail_len);
+      total += it.size();
+    }
+    if (bufs.empty()) {  // only dropped items
+      for (size_t i = 0; i < n; ++i) items_.pop_front();
+      in_flight_ = 0;
+      continue;
+    }
+    auto [ec, written] = co_await asio::async_write(socket, bufs, asio::as_tuple(asio::use_awaitable));
+    in_flight_ = 0;
+    if (ec) {
+      closed_ = true;
+      break;
+    }
+    sent_ += written;
+    bytes_out_total().inc(written);
+    for (size_t i = 0; i < n; ++i) items_.pop_front();
+    bytes_ -= total;
+  }
+}
+
+}  // namespace onair::media

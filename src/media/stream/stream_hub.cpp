@@ -1,0 +1,212 @@
+#include "media/stream/stream_hub.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+#include "core/ids.hpp"
+
+namespace onair::media {
+
+void Stream::publish_frame(std::shared_ptr<Frame> f) {
+  std::lock_guard lock(mu_);
+  f->seq = next_seq_++;
+  info_.bytes_in += f->payload.size();
+  FramePtr frame = std::move(f);
+  if (frame->sequence_header) {
+    (frame->kind == FrameKind::video ? video_seq_ : audio_seq_) = frame;
+  } else if (frame->kind == FrameKind::video && frame->keyframe) {
+    gop_.clear();
+    gop_bytes_ = 0;
+    gop_.push_back(frame);
+    gop_bytes_ += frame->payload.size();
+  } else if (!gop_.empty() || !video_seq_) {
+    // Inside a GOP, or an audio-only stream (bounded by bytes below).
+    gop_.push_back(frame);
+    gop_bytes_ += frame->payload.size();
+    while (gop_bytes_ > gop_max_bytes_ && !gop_.empty()) {
+      if (video_seq_) {
+        // A GOP too long to keep: wait for the next keyframe.
+        gop_.clear();
+        gop_bytes_ = 0;
+        break;
+      }
+      gop_bytes_ -= gop_.front()->payload.size();
+      gop_.erase(gop_.begin());
+    }
+  }
+  for (const auto& relay : relays_) {
+    if (relay->count.load(std::memory_order_relaxed) == 0) continue;
+    boost::asio::post(*relay->loop, [relay, frame] {
+      // Sinks never detach inside on_frame (they close later on this loop).
+      for (Sink* s : relay->sinks) s->on_frame(frame);
+    });
+  }
+}
+
+void Stream::set_metadata(std::shared_ptr<Frame> f, int width, int height, double fps) {
+  std::lock_guard lock(mu_);
+  if (width > 0) info_.width = width;
+  if (height > 0) info_.height = height;
+  if (fps > 0) info_.fps = fps;
+  f->seq = next_seq_++;
+  metadata_ = f;
+  FramePtr frame = std::move(f);
+  for (const auto& relay : relays_) {
+    if (relay->count.load(std::memory_order_relaxed) == 0) continue;
+    boost::asio::post(*relay->loop, [relay, frame] {
+      for (Sink* s : relay->sinks) s->on_frame(frame);
+    });
+  }
+}
+
+void Stream::set_codecs(std::string video, std::string audio) {
+  std::lock_guard lock(mu_);
+  if (!video.empty()) info_.video_codec = std::move(video);
+  if (!audio.empty()) info_.audio_codec = std::move(audio);
+}
+
+void Stream::begin_publish() {
+  std::lock_guard lock(mu_);
+  publishing_ = true;
+  metadata_.reset();
+  video_seq_.reset();
+  audio_seq_.reset();
+  gop_.clear();
+  gop_bytes_ = 0;
+  info_ = StreamInfo{};
+  info_.name = name_;
+  info_.started_ms = unix_ms();
+}
+
+void Stream::end_publish() {
+  std::lock_guard lock(mu_);
+  publishing_ = false;
+  metadata_.reset();
+  video_seq_.reset();
+  audio_seq_.reset();
+  gop_.clear();
+  gop_bytes_ = 0;
+  for (const auto& relay : relays_) {
+    if (relay->count.load(std::memory_order_relaxed) == 0) continue;
+    boost::asio::post(*relay->loop, [relay] {
+      // on_unpublish may close a sink, which detaches later: iterate a copy.
+      auto sinks = relay->sinks;
+      for (Sink* s : sinks) s->on_unpublish();
+    });
+  }
+}
+
+std::vector<FramePtr> Stream::attach(Sink* sink, boost::asio::io_context& loop, uint64_t& last_seq) {
+  std::lock_guard lock(mu_);
+  auto it = std::find_if(relays_.begin(), relays_.end(), [&](const auto& r) { return r->loop == &loop; });
+  if (it == relays_.end()) {
+    auto r = std::make_shared<Relay>();
+    r->loop = &loop;
+    relays_.push_back(r);
+    it = std::prev(relays_.end());
+  }
+  (*it)->sinks.push_back(sink);
+  (*it)->count.fetch_add(1, std::memory_order_relaxed);
+  std::vector<FramePtr> start;
+  start.reserve(gop_.size() + 3);
+  if (metadata_) start.push_back(metadata_);
+  if (video_seq_) start.push_back(video_seq_);
+  if (audio_seq_) start.push_back(audio_seq_);
+  start.insert(start.end(), gop_.begin(), gop_.end());
+  last_seq = next_seq_ - 1;
+  return start;
+}
+
+void Stream::detach(Sink* sink, boost::asio::io_context& loop) {
+  std::lock_guard lock(mu_);
+  for (const auto& r : relays_) {
+    if (r->loop != &loop) continue;
+    auto pos = std::find(r->sinks.begin(), r->sinks.end(), sink);
+    if (pos != r->sinks.end()) {
+      r->sinks.erase(pos);
+      r->count.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+StreamInfo Stream::info() const {
+  std::lock_guard lock(mu_);
+  StreamInfo i = info_;
+  i.name = name_;
+  i.publishing = publishing_;
+  for (const auto& r : relays_) i.players += r->count.load(std::memory_order_relaxed);
+  return i;
+}
+
+Result<StreamHub::Ticket> StreamHub::start_publish(const std::string& name, bool takeover, std::function<void()> kick) {
+  Ticket t;
+  {
+    std::lock_guard lock(mu_);
+    Entry& e = streams_[name];
+    if (!e.stream) e.stream = std::make_shared<Stream>(name, gop_max_bytes_);
+    if (e.publisher != 0) {
+      if (!takeover) return fail(ErrorCode::conflict, "stream " + name + " is already publishing");
+      if (e.kick) e.kick();
+      e.stream->end_publish();
+    }
+    e.publisher = next_ticket_++;
+    e.kick = std::move(kick);
+    e.stream->begin_publish();
+    t = Ticket{e.stream, e.publisher};
+  }
+  if (on_publish) on_publish(name);
+  return t;
+}
+
+void StreamHub::stop_publish(const Ticket& t) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = streams_.find(t.stream->name());
+    if (it == streams_.end() || it->second.publisher != t.id) return;
+    it->second.publisher = 0;
+    it->second.kick = nullptr;
+    t.stream->end_publish();
+    maybe_erase(t.stream->name());
+  }
+  if (on_unpublish) on_unpublish(t.stream->name());
+}
+
+std::shared_ptr<Stream> StreamHub::stream_for_play(const std::string& name) {
+  std::lock_guard lock(mu_);
+  Entry& e = streams_[name];
+  if (!e.stream) e.stream = std::make_shared<Stream>(name, gop_max_bytes_);
+  ++e.players;
+  return e.stream;
+}
+
+void StreamHub::release(const std::shared_ptr<Stream>& s) {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(s->name());
+  if (it == streams_.end() || it->second.stream != s) return;
+  if (it->second.players > 0) --it->second.players;
+  maybe_erase(s->name());
+}
+
+bool StreamHub::kick(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(name);
+  if (it == streams_.end() || it->second.publisher == 0 || !it->second.kick) return false;
+  it->second.kick();
+  return true;
+}
+
+std::vector<StreamInfo> StreamHub::list() const {
+  std::lock_guard lock(mu_);
+  std::vector<StreamInfo> out;
+  for (const auto& [name, e] : streams_)
+    if (e.publisher != 0) out.push_back(e.stream->info());
+  return out;
+}
+
+void StreamHub::maybe_erase(const std::string& name) {
+  auto it = streams_.find(name);
+  if (it != streams_.end() && it->second.publisher == 0 && it->second.players == 0) streams_.erase(it);
+}
+
+}  // namespace onair::media
