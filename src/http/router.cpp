@@ -47,6 +47,11 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
   routes_.push_back(std::move(r));
 }
 
+void Router::add_stream(std::string method, std::string pattern, StreamHandler handler) {
+  add(std::move(method), std::move(pattern), nullptr);
+  routes_.back()->stream_handler = std::move(handler);
+}
+
 Counter& Router::unmatched(int status) {
   if (fallback_.method.empty()) {
     fallback_.method = "*";

@@ -4,11 +4,13 @@
 // its own metrics (requests by status, latency), resolved once so the hot path only
 // touches atomics.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,12 +20,17 @@
 namespace onair::http {
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+// A handler that may take the connection over (media players): it returns a Response to
+// answer normally, or nullopt once it has used the socket itself (the connection then ends).
+using StreamHandler =
+    std::function<boost::asio::awaitable<std::optional<Response>>(Request&, boost::asio::ip::tcp::socket&)>;
 
 struct Route {
   std::string method;
   std::string pattern;
   std::vector<std::string> segments;  // "{name}" segments capture
   Handler handler;
+  StreamHandler stream_handler;
   Histogram* latency = nullptr;
 
   // Counter of requests answered with `status`, created on first use.
@@ -36,6 +43,7 @@ struct Route {
 class Router {
  public:
   void add(std::string method, std::string pattern, Handler handler);
+  void add_stream(std::string method, std::string pattern, StreamHandler handler);
 
   enum class Outcome { matched, not_found, wrong_method };
   // Fills req.params on a match. `allowed` lists the methods of a path that matched

@@ -55,7 +55,8 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> accept_loop(LoopState& st);
   asio::awaitable<void> session(LoopState& st, tcp::socket socket);
-  asio::awaitable<Response> dispatch(Request& req, Route*& route);
+  // nullopt: a stream handler took the connection over.
+  asio::awaitable<std::optional<Response>> dispatch(Request& req, Route*& route, tcp::socket& socket);
   void add_cors(const Request& req, bhttp::response<bhttp::string_body>& res) const;
 };
 
@@ -145,7 +146,7 @@ void HttpServer::Impl::add_cors(const Request& req, bhttp::response<bhttp::strin
   if (config.cors_origin != "*") res.set(bhttp::field::vary, "Origin");
 }
 
-asio::awaitable<Response> HttpServer::Impl::dispatch(Request& req, Route*& route) {
+asio::awaitable<std::optional<Response>> HttpServer::Impl::dispatch(Request& req, Route*& route, tcp::socket& socket) {
   std::vector<std::string> allowed;
   auto outcome = router.match(req, route, &allowed);
   if (req.method == "OPTIONS" && outcome != Router::Outcome::not_found) {
@@ -170,6 +171,7 @@ asio::awaitable<Response> HttpServer::Impl::dispatch(Request& req, Route*& route
     co_return r;
   }
   try {
+    if (route->stream_handler) co_return co_await route->stream_handler(req, socket);
     co_return co_await route->handler(req);
   } catch (const std::exception& e) {
     spdlog::error("http: handler failed route={} error={}", route->pattern, e.what());
@@ -248,7 +250,18 @@ asio::awaitable<void> HttpServer::Impl::session(LoopState& st, tcp::socket socke
         res = error_response(ErrorCode::invalid_argument, "malformed request target");
       } else {
         req.path = std::move(*path);
-        res = co_await dispatch(req, route);
+        // A stream handler may keep the connection for as long as it plays: no timeout,
+        // and shutdown may close it like an idle one.
+        stream.expires_never();
+        idle = true;
+        auto answered = co_await dispatch(req, route, stream.socket());
+        idle = false;
+        if (!answered) {
+          // A media player owns the connection now and has finished with it.
+          if (route) route->requests(200).inc();
+          break;
+        }
+        res = std::move(*answered);
       }
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -483,19 +483,7 @@ Result<void> RtmpSession::handle_media(Message& msg) {
 
 void RtmpSession::on_frame(const media::FramePtr& f) {
   if (closing_ || !play_ || f->seq < min_seq_) return;
-  uint32_t ts;
-  if (f->sequence_header || f->kind == media::FrameKind::script) {
-    ts = last_out_;
-  } else {
-    if (!have_base_ || rebase_) {
-      // Each player starts at 0; after a republish it continues where it was.
-      base_ = f->timestamp - (have_base_ ? last_out_ + 1 : 0);
-      have_base_ = true;
-      rebase_ = false;
-    }
-    ts = f->timestamp - base_;
-    last_out_ = ts;
-  }
+  uint32_t ts = timeline_.next(*f);
   const std::string& bytes = f->rtmp_bytes();
   bool extended = ts >= 0xFFFFFF;
   uint8_t type = uint8_t(f->kind);
@@ -537,7 +525,7 @@ void RtmpSession::on_unpublish() {
   if (closing_ || !play_) return;
   out_.push_control(user_control_message(1, play_stream_id_));  // StreamEOF
   send_status(play_stream_id_, "status", "NetStream.Play.UnpublishNotify", "The publisher left.");
-  rebase_ = true;
+  timeline_.republished();
 }
 
 }  // namespace onair::rtmp

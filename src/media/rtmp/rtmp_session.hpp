@@ -18,6 +18,7 @@
 #include "media/rtmp/chunk.hpp"
 #include "media/stream/player_queue.hpp"
 #include "media/stream/stream_hub.hpp"
+#include "media/stream/timeline.hpp"
 
 namespace onair::rtmp {
 
@@ -77,10 +78,7 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
   std::shared_ptr<media::Stream> play_;
   uint32_t play_stream_id_ = 0;
   uint64_t min_seq_ = 0;
-  bool have_base_ = false;
-  uint32_t base_ = 0;
-  uint32_t last_out_ = 0;
-  bool rebase_ = false;
+  media::PlayerTimeline timeline_;
 };
 
 }  // namespace onair::rtmp

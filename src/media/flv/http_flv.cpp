@@ -1,0 +1,97 @@
+#include "media/flv/http_flv.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "media/flv/flv.hpp"
+#include "media/stream/player_queue.hpp"
+#include "media/stream/timeline.hpp"
+
+namespace onair::flv {
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+Gauge& players_gauge() {
+  static Gauge& g = metrics().gauge("onair_media_players", "Players connected", {{"protocol", "flv"}});
+  return g;
+}
+
+class FlvPlayer : public media::Sink {
+ public:
+  FlvPlayer(asio::any_io_executor ex, const Config& config)
+      : out_(ex, config.media.queue_soft_bytes, config.media.queue_hard_bytes) {}
+
+  void on_frame(const media::FramePtr& f) override {
+    if (out_.closed() || f->seq < min_seq_) return;
+    uint32_t ts = timeline_.next(*f);
+    std::string head;
+    write_tag_header(head, uint8_t(f->kind), ts, uint32_t(f->payload.size()));
+    uint32_t prev = uint32_t(11 + f->payload.size());
+    char tail[4] = {char(prev >> 24), char(prev >> 16), char(prev >> 8), char(prev)};
+    if (!out_.push_frame(f, f->payload, head, std::string_view(tail, 4))) out_.close();
+  }
+  void on_unpublish() override { timeline_.republished(); }
+
+  media::PlayerQueue out_;
+  media::PlayerTimeline timeline_;
+  uint64_t min_seq_ = 0;
+};
+
+asio::awaitable<void> until_closed(asio::ip::tcp::socket& socket) {
+  char buf[1024];
+  while (true) {
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+  }
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<http::Response>> serve_flv(const Config& config, media::StreamHub& hub,
+                                                         const auth::StreamSigner& signer, http::Request& req,
+                                                         asio::ip::tcp::socket& socket, const std::string& name) {
+  if (!auth::valid_stream_name(name))
+    co_return http::Response::error(Error(ErrorCode::invalid_argument, "invalid stream name"));
+  if (config.media.play_auth) {
+    auto ok = signer.verify(name, auth::StreamAction::play, req.query_param("expire").value_or(""),
+                            req.query_param("sign").value_or(""), unix_s());
+    if (!ok) {
+      metrics().counter("onair_media_refusals_total", "Publish or play attempts refused", {{"reason", "signature"}}).inc();
+      co_return http::Response::error(ok.error());
+    }
+  }
+  auto& loop = static_cast<asio::io_context&>(asio::query(socket.get_executor(), asio::execution::context));
+  FlvPlayer player(socket.get_executor(), config);
+  std::string origin(req.header("origin"));
+  std::string head =
+      "HTTP/1.1 200 OK\r\nServer: onair\r\nContent-Type: video/x-flv\r\nCache-Control: no-cache\r\n"
+      "Connection: close\r\n";
+  if (!config.http.cors_origin.empty()) head += "Access-Control-Allow-Origin: " + config.http.cors_origin + "\r\n";
+  head += "\r\n";
+  player.out_.push_control(head + stream_header(true, true));
+
+  auto stream = hub.stream_for_play(name);
+  players_gauge().add(1);
+  uint64_t last_seq = 0;
+  auto start = stream->attach(&player, loop, last_seq);
+  for (const auto& f : start) player.on_frame(f);
+  player.min_seq_ = last_seq + 1;
+  spdlog::info("flv: play stream={} peer={} gop_frames={}", name, req.remote_ip, start.size());
+  // Plays until the client goes away or cannot keep up.
+  co_await (player.out_.run(socket) || until_closed(socket));
+  stream->detach(&player, loop);
+  hub.release(stream);
+  players_gauge().add(-1);
+  boost::system::error_code ec;
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  co_return std::nullopt;
+}
+
+}  // namespace onair::flv
