@@ -9,6 +9,7 @@ packages=(
   libssl-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  ffmpeg
 )
 
 missing=()

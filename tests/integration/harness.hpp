@@ -47,6 +47,7 @@ class Server {
   void restart() { start(); }  // same data dir and ports
 
   uint16_t port() const { return port_; }
+  uint16_t rtmp_port() const { return rtmp_port_; }
   const std::string& dir() const { return dir_; }
   std::string log() const;  // what the server printed so far
   bool running() const { return pid_ > 0; }

@@ -1,0 +1,360 @@
+// The media plane with real clients: ffmpeg publishes a generated test pattern (x264 + AAC)
+// to a signed URL the rooms API handed out; ffprobe and raw FLV readers play it back.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "harness.hpp"
+#include "media/flv/flv.hpp"
+
+namespace onair::testing {
+namespace {
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+// A 2 Mbit/s H.264 + AAC FLV of 20 s (TESTING.md), made once per test run.
+const std::string& test_media() {
+  static std::string path = [] {
+    std::string p = ::testing::TempDir() + "onair-test-media-" + std::to_string(::getpid()) + ".flv";
+    std::string cmd = "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30 "
+                      "-f lavfi -i sine=frequency=440:sample_rate=44100 -t 20 -c:v libx264 -preset veryfast "
+                      "-b:v 2000k -maxrate 2000k -bufsize 4000k -g 60 -pix_fmt yuv420p -c:a aac -b:a 128k -f flv " + p;
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("ffmpeg could not make test media");
+    return p;
+  }();
+  return path;
+}
+
+// ffmpeg publishing in the background; stops when destroyed.
+class Publisher {
+ public:
+  explicit Publisher(const std::string& url, bool loop = true) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::setpgid(0, 0);
+      std::string input = test_media();
+      if (loop)
+        ::execlp("ffmpeg", "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1",
+                 "-i", input.c_str(), "-c", "copy", "-f", "flv", url.c_str(), nullptr);
+      else
+        ::execlp("ffmpeg", "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-i", input.c_str(),
+                 "-t", "3", "-c", "copy", "-f", "flv", url.c_str(), nullptr);
+      ::_exit(127);
+    }
+  }
+  ~Publisher() { stop(); }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGINT);
+    int status;
+    for (int i = 0; i < 100 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+    pid_ = 0;
+  }
+  // Waits for ffmpeg to exit; its exit status (or -1 on timeout).
+  int wait_exit(int ms) {
+    int status = 0;
+    auto end = Clock::now() + std::chrono::milliseconds(ms);
+    while (Clock::now() < end) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = 0;
+};
+
+int connect_to(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Reads an HTTP-FLV response tag by tag.
+class FlvReader {
+ public:
+  FlvReader(uint16_t port, const std::string& path) : fd_(connect_to(port)) {
+    std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    ::send(fd_, req.data(), req.size(), MSG_NOSIGNAL);
+  }
+  ~FlvReader() { ::close(fd_); }
+  // The next tag within `ms`, or false.
+  bool next(flv::Tag& tag, std::string& body, int ms = 5000) {
+    auto end = Clock::now() + std::chrono::milliseconds(ms);
+    while (true) {
+      if (!headers_done_) {
+        auto pos = buf_.find("\r\n\r\n");
+        if (pos != std::string::npos) {
+          status_ = buf_.substr(0, buf_.find("\r\n"));
+          buf_.erase(0, pos + 4);
+          headers_done_ = true;
+        }
+      }
+      if (headers_done_ && !flv_header_done_ && buf_.size() >= 13) {
+        buf_.erase(0, 13);
+        flv_header_done_ = true;
+      }
+      if (flv_header_done_) {
+        auto used = flv::read_tag(std::span(reinterpret_cast<const uint8_t*>(buf_.data()), buf_.size()), tag);
+        if (!used) return false;
+        if (*used > 0) {
+          body.assign(reinterpret_cast<const char*>(tag.body.data()), tag.body.size());
+          buf_.erase(0, *used);
+          return true;
+        }
+      }
+      int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count());
+      if (left <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, left) <= 0) return false;
+      char chunk[65536];
+      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return false;
+      buf_.append(chunk, size_t(n));
+    }
+  }
+  const std::string& status() const { return status_; }
+
+ private:
+  int fd_;
+  std::string buf_, status_;
+  bool headers_done_ = false, flv_header_done_ = false;
+};
+
+struct LiveRoom {
+  std::string id, anchor_token, publish_rtmp, play_flv_path, stream;
+};
+
+LiveRoom open_live_room(Server& s, const std::string& user) {
+  LiveRoom r;
+  r.anchor_token = s.token(user);
+  auto created = s.post("/v1/rooms", R"({"kind":"live","title":"media"})", r.anchor_token).json().as_object();
+  r.id = std::string(created["id"].as_string());
+  EXPECT_EQ(s.post("/v1/rooms/" + r.id + "/join", "", r.anchor_token).status, 200);
+  auto seat = created["seats"].as_array()[0].as_object();
+  r.stream = std::string(seat["stream"].as_string());
+  r.publish_rtmp = std::string(seat["publish"].as_object()["rtmp"].as_string());
+  std::string flv(seat["play"].as_object()["flv"].as_string());
+  r.play_flv_path = flv.substr(flv.find("/live/"));
+  return r;
+}
+
+class Media : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { (void)test_media(); }
+};
+
+TEST_F(Media, FfmpegPublishesToTheSeatUrlAndFfprobeReadsRtmpAndFlv) {
+  Receiver hooks([](const Receiver::Hit&) { return std::pair<int, std::string>{200, "{}"}; });
+  Server s("webhooks:\n  - {url: \"" + hooks.url() + "\", secret: x, events: [stream_started, stream_stopped]}\n");
+  s.start();
+  auto room = open_live_room(s, "anchor");
+  // The URL the rooms API gave the seat publishes to this server as it is.
+  EXPECT_NE(room.publish_rtmp.find("rtmp://127.0.0.1:" + std::to_string(s.rtmp_port()) + "/live/"), std::string::npos)
+      << room.publish_rtmp;
+  Publisher pub(room.publish_rtmp);
+  ASSERT_TRUE(eventually([&] { return s.get("/v1/rooms/" + room.id, room.anchor_token).str("status") == "live"; }, 10000))
+      << s.log();
+  auto seat0 = s.get("/v1/rooms/" + room.id, room.anchor_token).json().as_object()["seats"].as_array()[0].as_object();
+  EXPECT_TRUE(seat0["live"].as_bool());
+
+  std::string probe = "ffprobe -v error -show_entries stream=codec_name,width,height -of compact ";
+  std::string rtmp_out = run("timeout 20 " + probe + "rtmp://127.0.0.1:" + std::to_string(s.rtmp_port()) + "/live/" + room.stream);
+  EXPECT_NE(rtmp_out.find("codec_name=h264|width=1280|height=720"), std::string::npos) << rtmp_out;
+  EXPECT_NE(rtmp_out.find("codec_name=aac"), std::string::npos) << rtmp_out;
+  std::string flv_out = run("timeout 20 " + probe + "'http://127.0.0.1:" + std::to_string(s.port()) + room.play_flv_path + "'");
+  EXPECT_NE(flv_out.find("codec_name=h264|width=1280|height=720"), std::string::npos) << flv_out;
+  EXPECT_NE(flv_out.find("codec_name=aac"), std::string::npos) << flv_out;
+
+  auto streams = s.get("/v1/admin/streams", s.admin()).json().as_object()["streams"].as_array();
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_EQ(streams[0].as_object()["video_codec"], "h264");
+  EXPECT_EQ(streams[0].as_object()["width"].as_int64(), 1280);
+
+  pub.stop();
+  EXPECT_TRUE(eventually([&] { return s.get("/v1/rooms/" + room.id, room.anchor_token).str("status") == "idle"; }, 10000));
+  EXPECT_TRUE(hooks.wait_for([](const auto& hits) {
+    bool started = false, stopped = false;
+    for (const auto& h : hits) {
+      started |= h.body.find("\"stream_started\"") != std::string::npos;
+      stopped |= h.body.find("\"stream_stopped\"") != std::string::npos;
+    }
+    return started && stopped;
+  }));
+}
+
+TEST_F(Media, LateFlvPlayerGetsItsFirstVideoFrameWithin200ms) {
+  Server s;
+  s.start();
+  auto room = open_live_room(s, "anchor");
+  Publisher pub(room.publish_rtmp);
+  ASSERT_TRUE(eventually([&] { return s.get("/v1/rooms/" + room.id, room.anchor_token).str("status") == "live"; }, 10000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // well into the stream
+  for (int i = 0; i < 3; ++i) {
+    auto t0 = Clock::now();
+    FlvReader reader(s.port(), room.play_flv_path);
+    flv::Tag tag;
+    std::string body;
+    bool video = false, keyframe = false;
+    while (reader.next(tag, body, 2000)) {
+      if (tag.type != flv::kVideo) continue;
+      auto info = flv::parse_video(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
+      ASSERT_TRUE(info);
+      if (info->sequence_header) continue;
+      video = true;
+      keyframe = info->keyframe;
+      break;
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+    ASSERT_TRUE(video);
+    EXPECT_TRUE(keyframe);  // the GOP cache starts at a keyframe
+    EXPECT_LT(ms, 200) << "first video frame after " << ms << " ms";
+  }
+}
+
+TEST_F(Media, UnsignedExpiredAndForeignPublishesAreRefused) {
+  Server s;
+  s.start();
+  auto room = open_live_room(s, "anchor");
+  std::string base = "rtmp://127.0.0.1:" + std::to_string(s.rtmp_port()) + "/live/";
+  std::string query = room.publish_rtmp.substr(room.publish_rtmp.find('?'));
+  std::string other = room.id + "-intruder";
+  std::string expired = run(std::string("ONAIR_MEDIA__KEY=") + Server::kMediaKey + " ONAIR_DATA_DIR=" + s.dir() +
+                            "/data " ONAIR_BINARY " url --stream " + room.stream + " --ttl 1 --scheme query");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  while (!expired.empty() && expired.back() == '\n') expired.pop_back();
+  for (const std::string& url : {base + room.stream,                        // unsigned
+                                 base + other + query,                      // signed for another stream
+                                 base + room.stream + "?" + expired,        // expired
+                                 base + room.stream + "?expire=1&sign=00"}) {  // forged
+    Publisher pub(url, false);
+    EXPECT_NE(pub.wait_exit(10000), 0) << url;
+  }
+  EXPECT_TRUE(s.get("/v1/admin/streams", s.admin()).json().as_object()["streams"].as_array().empty());
+  EXPECT_EQ(s.get("/v1/rooms/" + room.id, room.anchor_token).str("status"), "idle");
+  EXPECT_NE(s.get("/metrics", "").body.find("onair_media_refusals_total{reason=\"signature\"} 4"), std::string::npos);
+}
+
+TEST_F(Media, FlvPlayerSurvivesARepublish) {
+  Server s;
+  s.start();
+  auto room = open_live_room(s, "anchor");
+  auto pub = std::make_unique<Publisher>(room.publish_rtmp);
+  ASSERT_TRUE(eventually([&] { return s.get("/v1/rooms/" + room.id, room.anchor_token).str("status") == "live"; }, 10000));
+  FlvReader reader(s.port(), room.play_flv_path);
+  flv::Tag tag;
+  std::string body;
+  uint32_t last_ts = 0;
+  int frames = 0;
+  while (frames < 30 && reader.next(tag, body)) {
+    if (tag.type == flv::kVideo) ++frames;
+    last_ts = tag.timestamp;
+  }
+  ASSERT_EQ(frames, 30);
+  pub.reset();  // the publisher leaves...
+  ASSERT_TRUE(eventually([&] { return s.get("/v1/rooms/" + room.id, room.anchor_token).str("status") == "idle"; }, 10000));
+  pub = std::make_unique<Publisher>(room.publish_rtmp);  // ...and comes back
+  int after = 0;
+  bool monotonic = true;
+  while (after < 60 && reader.next(tag, body, 10000)) {
+    if (tag.type != flv::kVideo) continue;
+    ++after;
+    if (tag.timestamp + 1000 < last_ts) monotonic = false;
+    last_ts = std::max(last_ts, tag.timestamp);
+  }
+  EXPECT_EQ(after, 60);  // the same HTTP response carries the new publish
+  EXPECT_TRUE(monotonic);
+}
+
+TEST_F(Media, CorruptRtmpClosesOnlyThatConnection) {
+  Server s("rtmp: {max_message_bytes: 1048576}\n");
+  s.start();
+  auto room = open_live_room(s, "anchor");
+  Publisher pub(room.publish_rtmp);
+  ASSERT_TRUE(eventually([&] { return s.get("/v1/rooms/" + room.id, room.anchor_token).str("status") == "live"; }, 10000));
+  FlvReader reader(s.port(), room.play_flv_path);
+
+  auto rtmp_session = [&](const std::string& after_handshake, bool bad_version = false) {
+    int fd = connect_to(s.rtmp_port());
+    std::string c0c1(1537, '\0');
+    c0c1[0] = bad_version ? 9 : 3;
+    ::send(fd, c0c1.data(), c0c1.size(), MSG_NOSIGNAL);
+    std::string got;
+    char buf[8192];
+    auto end = Clock::now() + std::chrono::seconds(3);
+    while (got.size() < 3073 && Clock::now() < end) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, size_t(n));
+    }
+    if (!bad_version) {
+      std::string c2 = got.size() >= 1537 ? got.substr(1, 1536) : std::string(1536, '\0');
+      ::send(fd, c2.data(), c2.size(), MSG_NOSIGNAL);
+      ::send(fd, after_handshake.data(), after_handshake.size(), MSG_NOSIGNAL);
+    }
+    // The server closes this connection: recv reaches EOF.
+    bool closed = false;
+    end = Clock::now() + std::chrono::seconds(5);
+    while (Clock::now() < end) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed = true;
+        break;
+      }
+    }
+    ::close(fd);
+    return closed;
+  };
+  EXPECT_TRUE(rtmp_session("", true));                                               // bad version
+  EXPECT_TRUE(rtmp_session(std::string("\x43\x00\x00\x00\x00\x00\x05\x14", 8)));     // type 1 header first
+  EXPECT_TRUE(rtmp_session(std::string("\x03\x00\x00\x00\x00\x00\x05\x14\x00\x00\x00\x00\x42\x42\x42\x42\x42", 17)));  // bad AMF
+  EXPECT_TRUE(rtmp_session(std::string("\x03\x00\x00\x00\x7f\xff\xff\x09\x01\x00\x00\x00", 12)));  // 8 MiB message
+  // The stream played on throughout.
+  flv::Tag tag;
+  std::string body;
+  int frames = 0;
+  while (frames < 20 && reader.next(tag, body)) frames += tag.type == flv::kVideo;
+  EXPECT_EQ(frames, 20);
+  EXPECT_EQ(s.get("/v1/rooms/" + room.id, room.anchor_token).str("status"), "live");
+}
+
+}  // namespace
+}  // namespace onair::testing
