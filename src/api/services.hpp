@@ -13,6 +13,7 @@
 #include "core/config.hpp"
 #include "core/ids.hpp"
 #include "http/router.hpp"
+#include "media/hls/hls.hpp"
 #include "media/stream/stream_hub.hpp"
 #include "rooms/room_strand.hpp"
 #include "store/store.hpp"
@@ -33,6 +34,7 @@ struct Services {
   std::atomic<bool>& ready;
   int64_t started_at_ms = 0;
   media::StreamHub& hub;
+  hls::HlsService& hls;
 };
 
 // Every /v1 endpoint and the operations endpoints.

@@ -92,6 +92,7 @@ int serve(Config config, bool created_secrets) {
 
   // Streams going up and down mark their seats (and rooms) live, through the rooms strand.
   media::StreamHub hub(config.media.gop_max_bytes);
+  hls::HlsService hls(config.hls.segment_s, config.hls.window);
   rooms::RoomStrand* rooms_strand = strand.get();
   auto stream_state = [rooms_strand](const std::string& name, bool live) {
     boost::asio::post(rooms_strand->executor(), [rooms_strand, name, live] {
@@ -119,7 +120,8 @@ int serve(Config config, bool created_secrets) {
                          [&server] { return server.connections(); },
                          ready,
                          unix_ms(),
-                         hub};
+                         hub,
+                         hls};
   api::register_routes(router, services);
 
   auto& m = metrics();
@@ -140,7 +142,7 @@ int serve(Config config, bool created_secrets) {
     (*store)->close();
     return 1;
   }
-  rtmp::RtmpServer rtmp_server(config, loops, hub, signer);
+  rtmp::RtmpServer rtmp_server(config, loops, hub, hls, signer);
   if (auto r = rtmp_server.start(); !r) {
     spdlog::critical("{}", r.error().message());
     server.stop(0);

@@ -247,6 +247,19 @@ Result<Config> read_config(YAML::Node root) {
   if (err.empty() && c.media.auth != "none" && c.media.auth != "expiry" && c.media.auth != "hmac")
     err = "media.auth: must be none, expiry or hmac";
 
+  Section hls(top.child("hls"), "hls");
+  hls.read("window", c.hls.window, err);
+  if (YAML::Node seg = hls.child("segment_s"); seg && !seg.IsNull()) {
+    try {
+      c.hls.segment_s = seg.as<double>();
+    } catch (const YAML::Exception&) {
+      if (err.empty()) err = "hls.segment_s: not a number";
+    }
+  }
+  hls.finish(err);
+  if (err.empty() && (c.hls.segment_s < 0.5 || c.hls.segment_s > 30)) err = "hls.segment_s: must be 0.5..30";
+  if (err.empty() && (c.hls.window < 2 || c.hls.window > 100)) err = "hls.window: must be 2..100";
+
   Section store(top.child("store"), "store");
   store.read("driver", c.store.driver, err);
   store.read("dsn", c.store.dsn, err);

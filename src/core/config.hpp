@@ -98,6 +98,11 @@ struct MediaConfig {
   uint32_t queue_hard_bytes = 16 * 1024 * 1024;  // and is closed beyond this
 };
 
+struct HlsConfig {
+  double segment_s = 2;  // segments are cut at the first keyframe after this long
+  uint32_t window = 6;   // segments in the playlist
+};
+
 struct StoreConfig {
   std::string driver = "sqlite";
   std::string dsn;            // postgres (later)
@@ -143,6 +148,7 @@ struct Config {
   PkConfig pk;
   GiftsConfig gifts;
   MediaConfig media;
+  HlsConfig hls;
   StoreConfig store;
   std::vector<WebhookConfig> webhooks;
   WebhookDelivery webhook_delivery;

@@ -2,6 +2,7 @@
 // Request and Response as handlers see them: plain values, free of Beast types, so the API
 // handlers compile without the HTTP machinery.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,8 @@ struct Request {
 struct Response {
   int status = 200;
   std::string body;
+  // Immutable bytes shared with other responses (HLS segments); sent instead of `body`.
+  std::shared_ptr<const std::string> shared_body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
 

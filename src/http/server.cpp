@@ -275,6 +275,23 @@ asio::awaitable<void> HttpServer::Impl::session(LoopState& st, tcp::socket socke
       spdlog::info("http method={} path={} status={} ms={:.2f} peer={}", req.method.empty() ? "-" : req.method,
                    req.path.empty() ? "-" : req.path, res.status, seconds * 1000, remote);
 
+    if (res.shared_body) {
+      // Shared bytes go out as they are, without a copy.
+      bhttp::response<bhttp::span_body<const char>> sout{static_cast<bhttp::status>(res.status), version};
+      sout.set(bhttp::field::server, "onair");
+      if (!res.content_type.empty()) sout.set(bhttp::field::content_type, res.content_type);
+      for (const auto& [k, v] : res.headers) sout.set(k, v);
+      if (!config.cors_origin.empty() && !req.header("origin").empty())
+        sout.set(bhttp::field::access_control_allow_origin, config.cors_origin);
+      sout.body() = boost::span<const char>(res.shared_body->data(), res.shared_body->size());
+      if (stopping) keep_alive = false;
+      sout.keep_alive(keep_alive);
+      sout.prepare_payload();
+      stream.expires_after(std::chrono::seconds(config.request_timeout_s));
+      auto [sec, swritten] = co_await bhttp::async_write(stream, sout, asio::as_tuple(asio::use_awaitable));
+      if (sec || !keep_alive || !parser.is_done()) break;
+      continue;
+    }
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
     out.set(bhttp::field::server, "onair");
     if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);

@@ -21,6 +21,7 @@ struct RtmpServer::Impl {
   const Config& config;
   EventLoops& loops;
   media::StreamHub& hub;
+  hls::HlsService& hls;
   const auth::StreamSigner& signer;
   struct Loop {
     asio::io_context* io = nullptr;
@@ -41,7 +42,7 @@ struct RtmpServer::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      auto session = std::make_shared<RtmpSession>(std::move(socket), *l.io, config, hub, signer);
+      auto session = std::make_shared<RtmpSession>(std::move(socket), *l.io, config, hub, hls, signer);
       std::erase_if(l.sessions, [](const auto& w) { return w.expired(); });
       l.sessions.push_back(session);
       asio::co_spawn(*l.io, [session]() { return session->run(); }, asio::detached);
@@ -49,8 +50,9 @@ struct RtmpServer::Impl {
   }
 };
 
-RtmpServer::RtmpServer(const Config& config, EventLoops& loops, media::StreamHub& hub, const auth::StreamSigner& signer)
-    : impl_(new Impl{config, loops, hub, signer, {}, {}}) {}
+RtmpServer::RtmpServer(const Config& config, EventLoops& loops, media::StreamHub& hub, hls::HlsService& hls,
+                       const auth::StreamSigner& signer)
+    : impl_(new Impl{config, loops, hub, hls, signer, {}, {}}) {}
 
 RtmpServer::~RtmpServer() = default;
 

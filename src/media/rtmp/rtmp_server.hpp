@@ -9,13 +9,15 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/loops.hpp"
+#include "media/hls/hls.hpp"
 #include "media/stream/stream_hub.hpp"
 
 namespace onair::rtmp {
 
 class RtmpServer {
  public:
-  RtmpServer(const Config& config, EventLoops& loops, media::StreamHub& hub, const auth::StreamSigner& signer);
+  RtmpServer(const Config& config, EventLoops& loops, media::StreamHub& hub, hls::HlsService& hls,
+             const auth::StreamSigner& signer);
   ~RtmpServer();
 
   Result<void> start();

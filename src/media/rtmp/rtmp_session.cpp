@@ -62,11 +62,12 @@ StreamRequest split_stream(const std::string& raw, const std::string& app_query)
 }  // namespace
 
 RtmpSession::RtmpSession(asio::ip::tcp::socket socket, asio::io_context& loop, const Config& config,
-                         media::StreamHub& hub, const auth::StreamSigner& signer)
+                         media::StreamHub& hub, hls::HlsService& hls, const auth::StreamSigner& signer)
     : socket_(std::move(socket)),
       loop_(loop),
       config_(config),
       hub_(hub),
+      hls_(hls),
       signer_(signer),
       reader_(ChunkLimits{config.rtmp.max_message_bytes, 64}),
       out_(loop.get_executor(), config.media.queue_soft_bytes, config.media.queue_hard_bytes),
@@ -186,6 +187,7 @@ void RtmpSession::stop_role() {
     publishing_ = false;
     publishers_gauge().add(-1);
     spdlog::info("rtmp: unpublish stream={} peer={}", ticket_.stream->name(), peer_);
+    hls_.stop(std::move(segmenter_), ticket_.stream, loop_);
     hub_.stop_publish(ticket_);
   }
   if (play_) {
@@ -395,6 +397,7 @@ Result<void> RtmpSession::on_publish(double, uint32_t stream_id, const std::stri
   }
   ticket_ = *ticket;
   publishing_ = true;
+  segmenter_ = hls_.start(ticket_.stream, loop_);
   publish_stream_id_ = stream_id;
   publishers_gauge().add(1);
   spdlog::info("rtmp: publish stream={} peer={}", req.name, peer_);

@@ -14,6 +14,7 @@
 
 #include "auth/stream_signer.hpp"
 #include "core/config.hpp"
+#include "media/hls/hls.hpp"
 #include "media/rtmp/amf0.hpp"
 #include "media/rtmp/chunk.hpp"
 #include "media/stream/player_queue.hpp"
@@ -25,7 +26,7 @@ namespace onair::rtmp {
 class RtmpSession : public media::Sink, public std::enable_shared_from_this<RtmpSession> {
  public:
   RtmpSession(boost::asio::ip::tcp::socket socket, boost::asio::io_context& loop, const Config& config,
-              media::StreamHub& hub, const auth::StreamSigner& signer);
+              media::StreamHub& hub, hls::HlsService& hls, const auth::StreamSigner& signer);
   ~RtmpSession() override;
 
   boost::asio::awaitable<void> run();
@@ -55,6 +56,7 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
   boost::asio::io_context& loop_;
   const Config& config_;
   media::StreamHub& hub_;
+  hls::HlsService& hls_;
   const auth::StreamSigner& signer_;
   ChunkReader reader_;
   media::PlayerQueue out_;
@@ -69,6 +71,7 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
 
   // Publishing
   media::StreamHub::Ticket ticket_;
+  std::unique_ptr<hls::HlsSegmenter> segmenter_;
   bool publishing_ = false;
   uint32_t publish_stream_id_ = 0;
   bool announced_codecs_ = false;

@@ -1,0 +1,125 @@
+#include "media/hls/hls.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace onair::hls {
+
+void HlsPlaylist::add(Segment s) {
+  std::lock_guard lock(mu_);
+  s.seq = next_seq_++;
+  segments_.push_back(std::move(s));
+  while (segments_.size() > window_ + 2) {
+    if (segments_.front().discontinuity) ++discontinuity_seq_;
+    segments_.pop_front();
+  }
+}
+
+uint64_t HlsPlaylist::next_seq() const {
+  std::lock_guard lock(mu_);
+  return next_seq_;
+}
+
+std::string HlsPlaylist::m3u8(const std::string& query) const {
+  std::lock_guard lock(mu_);
+  if (segments_.empty()) return {};
+  size_t first = segments_.size() > window_ ? segments_.size() - window_ : 0;
+  uint64_t disc = discontinuity_seq_;
+  for (size_t i = 0; i < first; ++i)
+    if (segments_[i].discontinuity) ++disc;
+  double longest = 0;
+  for (size_t i = first; i < segments_.size(); ++i) longest = std::max(longest, segments_[i].duration);
+  std::string out = fmt::format(
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{}\n#EXT-X-MEDIA-SEQUENCE:{}\n"
+      "#EXT-X-DISCONTINUITY-SEQUENCE:{}\n",
+      int(std::ceil(longest)), segments_[first].seq, disc);
+  for (size_t i = first; i < segments_.size(); ++i) {
+    const Segment& s = segments_[i];
+    if (s.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
+    out += fmt::format("#EXTINF:{:.3f},\n{}-{}.ts{}{}\n", s.duration, name_, s.seq, query.empty() ? "" : "?", query);
+  }
+  return out;
+}
+
+std::shared_ptr<const std::string> HlsPlaylist::segment(uint64_t seq) const {
+  std::lock_guard lock(mu_);
+  for (const auto& s : segments_)
+    if (s.seq == seq) return s.data;
+  return nullptr;
+}
+
+void HlsSegmenter::finish(uint32_t end_ts) {
+  if (!open_) return;
+  open_ = false;
+  Segment s;
+  s.duration = std::max(0.001, double(end_ts - start_ts_) / 1000.0);
+  s.discontinuity = discontinuity_;
+  discontinuity_ = false;
+  s.data = std::make_shared<const std::string>(std::move(data_));
+  data_ = std::string();
+  playlist_->add(std::move(s));
+}
+
+void HlsSegmenter::on_frame(const media::FramePtr& f) {
+  std::span<const uint8_t> body(reinterpret_cast<const uint8_t*>(f->payload.data()), f->payload.size());
+  if (f->kind == media::FrameKind::script) return;
+  if (f->sequence_header) {
+    // An unsupported codec leaves the muxer without that track; HLS then has nothing of it.
+    if (f->kind == media::FrameKind::video)
+      (void)muxer_.set_video_config(body);
+    else
+      (void)muxer_.set_audio_config(body);
+    return;
+  }
+  bool video = f->kind == media::FrameKind::video;
+  if (video && !muxer_.has_video()) return;
+  if (!video && !muxer_.has_audio()) return;
+  // Cut at a keyframe once the segment is long enough (audio-only streams: on time).
+  bool cut_point = muxer_.has_video() ? (video && f->keyframe) : true;
+  if (open_ && cut_point && f->timestamp - start_ts_ >= target_ms_) finish(f->timestamp);
+  if (!open_) {
+    if (!cut_point) return;  // a segment starts at a keyframe
+    open_ = true;
+    start_ts_ = f->timestamp;
+    data_.reserve(512 * 1024);
+    muxer_.write_tables(data_);
+  }
+  last_ts_ = f->timestamp;
+  if (video)
+    (void)muxer_.write_video(data_, body, f->timestamp, f->keyframe);
+  else
+    (void)muxer_.write_audio(data_, body, f->timestamp);
+}
+
+std::unique_ptr<HlsSegmenter> HlsService::start(const std::shared_ptr<media::Stream>& stream,
+                                               boost::asio::io_context& loop) {
+  std::shared_ptr<HlsPlaylist> pl;
+  bool republish = false;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = playlists_[stream->name()];
+    republish = slot != nullptr;
+    if (!slot) slot = std::make_shared<HlsPlaylist>(stream->name(), window_);
+    pl = slot;
+  }
+  auto seg = std::make_unique<HlsSegmenter>(pl, segment_s_, republish && pl->next_seq() > 0);
+  uint64_t last_seq = 0;
+  for (const auto& f : stream->attach(seg.get(), loop, last_seq)) seg->on_frame(f);
+  return seg;
+}
+
+void HlsService::stop(std::unique_ptr<HlsSegmenter> seg, const std::shared_ptr<media::Stream>& stream,
+                      boost::asio::io_context& loop) {
+  if (!seg) return;
+  stream->detach(seg.get(), loop);
+  seg->on_unpublish();
+}
+
+std::shared_ptr<HlsPlaylist> HlsService::playlist(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = playlists_.find(name);
+  return it == playlists_.end() ? nullptr : it->second;
+}
+
+}  // namespace onair::hls

@@ -1,0 +1,87 @@
+#pragma once
+// HLS: every published H.264/HEVC + AAC stream is cut into MPEG-TS segments at keyframes
+// near hls.segment_s, kept in memory as shared immutable buffers, with a sliding window of
+// hls.window segments in the playlist and EXT-X-DISCONTINUITY after a republish.
+//
+// HlsSegmenter is a Sink on the publisher's loop (one per stream, not per viewer); viewers
+// only read the HlsPlaylist, which is thread-safe.
+#include <boost/asio/io_context.hpp>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "media/hls/ts_muxer.hpp"
+#include "media/stream/stream_hub.hpp"
+
+namespace onair::hls {
+
+struct Segment {
+  uint64_t seq = 0;
+  double duration = 0;
+  bool discontinuity = false;
+  std::shared_ptr<const std::string> data;
+};
+
+class HlsPlaylist {
+ public:
+  HlsPlaylist(std::string name, size_t window) : name_(std::move(name)), window_(window) {}
+
+  void add(Segment s);
+  // The playlist text; `query` (a play signature) is appended to segment URLs. Empty when
+  // no segment is ready yet.
+  std::string m3u8(const std::string& query) const;
+  std::shared_ptr<const std::string> segment(uint64_t seq) const;
+  uint64_t next_seq() const;
+
+ private:
+  const std::string name_;
+  const size_t window_;
+  mutable std::mutex mu_;
+  std::deque<Segment> segments_;  // the window plus two more for players mid-download
+  uint64_t next_seq_ = 0;
+  uint64_t discontinuity_seq_ = 0;
+};
+
+class HlsService;
+
+class HlsSegmenter : public media::Sink {
+ public:
+  HlsSegmenter(std::shared_ptr<HlsPlaylist> playlist, double target_s, bool discontinuity)
+      : playlist_(std::move(playlist)), target_ms_(uint32_t(target_s * 1000)), discontinuity_(discontinuity) {}
+  void on_frame(const media::FramePtr& frame) override;
+  void on_unpublish() override { finish(last_ts_ + 1); }
+  void finish(uint32_t end_ts);
+
+ private:
+  std::shared_ptr<HlsPlaylist> playlist_;
+  uint32_t target_ms_;
+  bool discontinuity_;
+  TsMuxer muxer_;
+  bool open_ = false;
+  uint32_t start_ts_ = 0, last_ts_ = 0;
+  std::string data_;
+};
+
+class HlsService {
+ public:
+  HlsService(double segment_s, size_t window) : segment_s_(segment_s), window_(window) {}
+
+  // On the publisher's loop: starts segmenting `stream`. The publisher owns the segmenter
+  // and hands it back to stop() on the same loop when the publish ends.
+  std::unique_ptr<HlsSegmenter> start(const std::shared_ptr<media::Stream>& stream, boost::asio::io_context& loop);
+  void stop(std::unique_ptr<HlsSegmenter> segmenter, const std::shared_ptr<media::Stream>& stream,
+            boost::asio::io_context& loop);
+
+  std::shared_ptr<HlsPlaylist> playlist(const std::string& name) const;
+
+ private:
+  double segment_s_;
+  size_t window_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<HlsPlaylist>> playlists_;
+};
+
+}  // namespace onair::hls
