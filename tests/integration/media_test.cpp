@@ -358,3 +358,47 @@ TEST_F(Media, CorruptRtmpClosesOnlyThatConnection) {
 
 }  // namespace
 }  // namespace onair::testing
+
+namespace onair::testing {
+namespace {
+
+TEST_F(Media, HlsPlaylistAndSegmentsPlayInFfprobeAndMarkRepublish) {
+  Server s("hls: {segment_s: 1, window: 4}\n");
+  s.start();
+  auto room = open_live_room(s, "anchor");
+  auto pub = std::make_unique<Publisher>(room.publish_rtmp);
+  std::string m3u8 = "/live/" + room.stream + ".m3u8";
+  // Segments of ~1 s (the test media has a keyframe every 2 s: cut at those).
+  ASSERT_TRUE(eventually([&] { return s.get(m3u8, "").body.find("-2.ts") != std::string::npos; }, 15000)) << s.get(m3u8, "").body;
+  auto pl = s.get(m3u8, "");
+  EXPECT_EQ(pl.headers["content-type"], "application/vnd.apple.mpegurl");
+  EXPECT_NE(pl.body.find("#EXT-X-TARGETDURATION:"), std::string::npos);
+  EXPECT_NE(pl.body.find("#EXT-X-MEDIA-SEQUENCE:0"), std::string::npos);
+  std::string probe = run("timeout 20 ffprobe -v error -show_entries stream=codec_name,width,height -of compact "
+                          "http://127.0.0.1:" + std::to_string(s.port()) + m3u8);
+  EXPECT_NE(probe.find("codec_name=h264|width=1280|height=720"), std::string::npos) << probe;
+  EXPECT_NE(probe.find("codec_name=aac"), std::string::npos) << probe;
+  auto seg = s.get("/live/" + room.stream + "-0.ts", "");
+  EXPECT_EQ(seg.status, 200);
+  EXPECT_EQ(seg.headers["content-type"], "video/mp2t");
+  EXPECT_EQ(seg.body.size() % 188, 0u);
+  EXPECT_EQ(s.get("/live/" + room.stream + "-999.ts", "").status, 404);
+  EXPECT_EQ(s.get("/live/nobody.m3u8", "").status, 404);
+
+  // Republish: the next segment is marked as a discontinuity.
+  pub.reset();
+  ASSERT_TRUE(eventually([&] { return s.get("/v1/rooms/" + room.id, room.anchor_token).str("status") == "idle"; }, 10000));
+  pub = std::make_unique<Publisher>(room.publish_rtmp);
+  EXPECT_TRUE(eventually([&] { return s.get(m3u8, "").body.find("#EXT-X-DISCONTINUITY\n") != std::string::npos; }, 15000))
+      << s.get(m3u8, "").body;
+  // The window slides: never more than 4 segments listed.
+  EXPECT_TRUE(eventually([&] {
+    auto body = s.get(m3u8, "").body;
+    size_t n = 0;
+    for (size_t p = body.find("#EXTINF"); p != std::string::npos; p = body.find("#EXTINF", p + 1)) ++n;
+    return n == 4 && body.find("#EXT-X-MEDIA-SEQUENCE:0\n") == std::string::npos;
+  }, 20000)) << s.get(m3u8, "").body;
+}
+
+}  // namespace
+}  // namespace onair::testing
