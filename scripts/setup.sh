@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
   ffmpeg
+  clang-16 libclang-rt-16-dev
 )
 
 missing=()

@@ -19,3 +19,5 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== build and test (AddressSanitizer + UBSan) =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DONAIR_SANITIZE=ON -DONAIR_BENCH=OFF
+echo "== fuzz smoke (libFuzzer, clang 16) =="
+./scripts/fuzz.sh 20
