@@ -402,3 +402,43 @@ TEST_F(Media, HlsPlaylistAndSegmentsPlayInFfprobeAndMarkRepublish) {
 
 }  // namespace
 }  // namespace onair::testing
+
+namespace onair::testing {
+namespace {
+
+TEST_F(Media, PlayAuthRefusesUnsignedPlayersOnEveryProtocolAndAdminKicks) {
+  Server s("media: {play_auth: true}\nhls: {segment_s: 1}\n");
+  s.start();
+  auto room = open_live_room(s, "anchor");
+  Publisher pub(room.publish_rtmp);
+  ASSERT_TRUE(eventually([&] { return s.get("/v1/rooms/" + room.id, room.anchor_token).str("status") == "live"; }, 10000));
+  std::string m3u8 = "/live/" + room.stream + ".m3u8";
+  std::string signed_query = room.play_flv_path.substr(room.play_flv_path.find('?'));
+  ASSERT_TRUE(eventually([&] { return s.get(m3u8 + signed_query, "").status == 200; }, 15000));
+  // Signed URLs from the rooms API play; the segment URLs in the playlist carry the signature.
+  auto pl = s.get(m3u8 + signed_query, "").body;
+  EXPECT_NE(pl.find(".ts" + signed_query), std::string::npos) << pl;
+  FlvReader ok(s.port(), room.play_flv_path);
+  flv::Tag tag;
+  std::string body;
+  EXPECT_TRUE(ok.next(tag, body));
+  // Unsigned or foreign: 403 over HTTP, an error status and a close over RTMP.
+  EXPECT_EQ(s.get("/live/" + room.stream + ".flv", "").status, 403);
+  EXPECT_EQ(s.get(m3u8, "").status, 403);
+  EXPECT_EQ(s.get("/live/" + room.id + "-other.flv" + signed_query, "").status, 403);
+  std::string probe = run("timeout 10 ffprobe -v error -show_entries stream=codec_name -of compact rtmp://127.0.0.1:" +
+                          std::to_string(s.rtmp_port()) + "/live/" + room.stream + " 2>&1");
+  EXPECT_EQ(probe.find("codec_name=h264"), std::string::npos) << probe;
+  std::string rtmp_signed = run("timeout 20 ffprobe -v error -show_entries stream=codec_name -of compact 'rtmp://127.0.0.1:" +
+                                std::to_string(s.rtmp_port()) + "/live/" + room.stream + signed_query + "'");
+  EXPECT_NE(rtmp_signed.find("codec_name=h264"), std::string::npos) << rtmp_signed;
+
+  // An admin kicks the publisher: the stream ends and the room goes idle.
+  EXPECT_EQ(s.del("/v1/admin/streams/" + room.stream, s.token("x")).status, 403);
+  EXPECT_EQ(s.del("/v1/admin/streams/" + room.stream, s.admin()).status, 204);
+  EXPECT_TRUE(eventually([&] { return s.get("/v1/rooms/" + room.id, room.anchor_token).str("status") == "idle"; }, 10000));
+  EXPECT_EQ(s.del("/v1/admin/streams/" + room.stream, s.admin()).status, 404);
+}
+
+}  // namespace
+}  // namespace onair::testing
