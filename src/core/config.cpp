@@ -246,6 +246,11 @@ Result<Config> read_config(YAML::Node root) {
   media.finish(err);
   if (err.empty() && c.media.auth != "none" && c.media.auth != "expiry" && c.media.auth != "hmac")
     err = "media.auth: must be none, expiry or hmac";
+  if (err.empty() && c.media.queue_soft_bytes < 65536) err = "media.queue_soft_bytes: at least 65536";
+  if (err.empty() && c.media.queue_hard_bytes < c.media.queue_soft_bytes)
+    err = "media.queue_hard_bytes: must not be below media.queue_soft_bytes";
+  if (err.empty() && c.rtmp.max_message_bytes < 65536) err = "rtmp.max_message_bytes: at least 65536";
+  if (err.empty() && c.rtmp.timeout_s == 0) err = "rtmp.timeout_s: must be > 0";
 
   Section hls(top.child("hls"), "hls");
   hls.read("window", c.hls.window, err);
