@@ -1,0 +1,90 @@
+#include "media/stream/player_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+namespace onair::media {
+namespace {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+// A player whose client never reads: the queue must stay bounded, drop to keyframes and count it.
+TEST(PlayerQueue, AClientThatStopsReadingIsDroppedToKeyframesAndBounded) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket client(io), server(io);
+  client.connect(acceptor.local_endpoint());
+  acceptor.accept(server);
+  // Small kernel buffers so the socket fills quickly.
+  server.set_option(asio::socket_base::send_buffer_size(16 * 1024));
+  client.set_option(asio::socket_base::receive_buffer_size(16 * 1024));
+
+  const size_t soft = 256 * 1024, hard = 8 * 1024 * 1024;
+  PlayerQueue q(io.get_executor(), soft, hard);
+  asio::co_spawn(io, q.run(server), asio::detached);
+  auto frame = [](bool key) { return make_frame(FrameKind::video, 0, key, false, std::string(32 * 1024, 'v')); };
+
+  bool waiting_keyframe = false;
+  size_t skipped = 0;
+  for (int i = 0; i < 400; ++i) {
+    bool key = i % 50 == 0;
+    auto f = frame(key);
+    FramePtr fp = f;
+    uint64_t drops_before = q.drops();
+    size_t bytes_before = q.bytes();
+    ASSERT_TRUE(q.push_frame(fp, fp->payload, "hdr", "")) << i;
+    if (key) waiting_keyframe = false;
+    if (waiting_keyframe) {
+      // Between a drop and the next keyframe nothing new is queued.
+      EXPECT_LE(q.bytes(), bytes_before) << i;
+      ++skipped;
+    }
+    if (q.drops() > drops_before && !key) waiting_keyframe = true;
+    io.run_for(std::chrono::milliseconds(1));
+    EXPECT_LE(q.bytes(), soft + 64 * (32 * 1024 + 8) + 32 * 1024) << i;
+  }
+  EXPECT_GT(skipped, 0u);
+  EXPECT_GT(q.drops(), 0u);
+  // Control bytes are never dropped.
+  q.push_control("must-arrive");
+  EXPECT_GE(q.bytes(), 11u);
+  q.close();
+  io.run_for(std::chrono::milliseconds(10));
+}
+
+TEST(PlayerQueue, DeliversEverythingToAReadingClientInOrder) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket client(io), server(io);
+  client.connect(acceptor.local_endpoint());
+  acceptor.accept(server);
+  PlayerQueue q(io.get_executor(), 1 << 20, 4 << 20);
+  asio::co_spawn(io, q.run(server), asio::detached);
+  std::string expected;
+  for (int i = 0; i < 100; ++i) {
+    auto f = make_frame(FrameKind::audio, uint32_t(i), false, false, "payload" + std::to_string(i));
+    FramePtr fp = f;
+    ASSERT_TRUE(q.push_frame(fp, fp->payload, "<" + std::to_string(i), ">"));
+    expected += "<" + std::to_string(i) + "payload" + std::to_string(i) + ">";
+  }
+  std::string got;
+  char buf[4096];
+  while (got.size() < expected.size()) {
+    io.run_for(std::chrono::milliseconds(5));
+    boost::system::error_code ec;
+    size_t avail = client.available(ec);
+    if (avail > 0) got.append(buf, client.read_some(asio::buffer(buf, std::min(avail, sizeof buf))));
+  }
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(q.drops(), 0u);
+  EXPECT_EQ(q.bytes(), 0u);
+  q.close();
+  io.run_for(std::chrono::milliseconds(10));
+}
+
+}  // namespace
+}  // namespace onair::media
