@@ -53,6 +53,7 @@ class HlsSegmenter : public media::Sink {
       : playlist_(std::move(playlist)), target_ms_(uint32_t(target_s * 1000)), discontinuity_(discontinuity) {}
   void on_frame(const media::FramePtr& frame) override;
   void on_unpublish() override { finish(last_ts_ + 1); }
+  bool is_player() const override { return false; }
   void finish(uint32_t end_ts);
 
  private:

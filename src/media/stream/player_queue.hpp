@@ -6,7 +6,7 @@
 //
 // A player that falls behind (queue over `soft_limit`) loses what is queued and then every
 // frame until the next keyframe, counted as a drop; over `hard_limit` even after that, or
-// `max_drops` drops in a row without catching up, it is closed. One queue per connection,
+// more than 1000 drops over the connection's life, it is closed. One queue per connection,
 // used on its loop only.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>

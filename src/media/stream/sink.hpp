@@ -13,6 +13,8 @@ class Sink {
   // The publisher left. RTMP players are told and closed; HTTP-FLV players wait for a
   // republish (their response just pauses).
   virtual void on_unpublish() = 0;
+  // False for the server's own consumers (the HLS segmenter): not counted as players.
+  virtual bool is_player() const { return true; }
 };
 
 }  // namespace onair::media

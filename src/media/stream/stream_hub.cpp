@@ -108,6 +108,7 @@ std::vector<FramePtr> Stream::attach(Sink* sink, boost::asio::io_context& loop, 
   }
   (*it)->sinks.push_back(sink);
   (*it)->count.fetch_add(1, std::memory_order_relaxed);
+  if (sink->is_player()) ++players_;
   std::vector<FramePtr> start;
   start.reserve(gop_.size() + 3);
   if (metadata_) start.push_back(metadata_);
@@ -126,6 +127,7 @@ void Stream::detach(Sink* sink, boost::asio::io_context& loop) {
     if (pos != r->sinks.end()) {
       r->sinks.erase(pos);
       r->count.fetch_sub(1, std::memory_order_relaxed);
+      if (sink->is_player() && players_ > 0) --players_;
     }
   }
 }
@@ -135,7 +137,7 @@ StreamInfo Stream::info() const {
   StreamInfo i = info_;
   i.name = name_;
   i.publishing = publishing_;
-  for (const auto& r : relays_) i.players += r->count.load(std::memory_order_relaxed);
+  i.players = players_;
   return i;
 }
 

@@ -76,6 +76,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::vector<FramePtr> gop_;
   size_t gop_bytes_ = 0;
   std::vector<std::shared_ptr<Relay>> relays_;
+  size_t players_ = 0;  // attached sinks that are players
   StreamInfo info_;
 };
 
