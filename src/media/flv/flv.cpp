@@ -1,19 +1,16 @@
 #include "media/flv/flv.hpp"
 
+#include "media/bytes.hpp"
+
 namespace onair::flv {
+using media::put24;
+using media::put32;
+
 namespace {
 
 uint32_t fourcc(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 constexpr uint32_t cc(const char (&s)[5]) {
   return uint32_t(uint8_t(s[0])) << 24 | uint32_t(uint8_t(s[1])) << 16 | uint32_t(uint8_t(s[2])) << 8 | uint8_t(s[3]);
-}
-void put24(std::string& out, uint32_t v) {
-  out += char((v >> 16) & 0xff);
-  out += char((v >> 8) & 0xff);
-  out += char(v & 0xff);
-}
-void put32(std::string& out, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) out += char((v >> s) & 0xff);
 }
 
 }  // namespace

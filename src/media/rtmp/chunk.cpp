@@ -1,22 +1,19 @@
 #include "media/rtmp/chunk.hpp"
 
+#include "media/bytes.hpp"
+
 namespace onair::rtmp {
+using media::be24;
+using media::be32;
+using media::put24;
+using media::put32;
+
 namespace {
 
 std::unexpected<Error> bad(const std::string& why) { return fail(ErrorCode::invalid_argument, "rtmp chunk: " + why); }
 
-uint32_t be24(const uint8_t* p) { return uint32_t(p[0]) << 16 | uint32_t(p[1]) << 8 | p[2]; }
-uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 uint32_t le32(const uint8_t* p) { return uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[1]) << 8 | p[0]; }
 
-void put24(std::string& out, uint32_t v) {
-  out += char((v >> 16) & 0xff);
-  out += char((v >> 8) & 0xff);
-  out += char(v & 0xff);
-}
-void put32(std::string& out, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) out += char((v >> s) & 0xff);
-}
 void put_basic_header(std::string& out, uint8_t fmt, uint32_t csid) {
   if (csid < 64) {
     out += char(fmt << 6 | csid);
