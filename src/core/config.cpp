@@ -243,6 +243,7 @@ Result<Config> read_config(YAML::Node root) {
   media.read("gop_max_bytes", c.media.gop_max_bytes, err);
   media.read("queue_soft_bytes", c.media.queue_soft_bytes, err);
   media.read("queue_hard_bytes", c.media.queue_hard_bytes, err);
+  media.read("merge_ms", c.media.merge_ms, err);
   media.finish(err);
   if (err.empty() && c.media.auth != "none" && c.media.auth != "expiry" && c.media.auth != "hmac")
     err = "media.auth: must be none, expiry or hmac";
@@ -251,6 +252,7 @@ Result<Config> read_config(YAML::Node root) {
     err = "media.queue_hard_bytes: must not be below media.queue_soft_bytes";
   if (err.empty() && c.rtmp.max_message_bytes < 65536) err = "rtmp.max_message_bytes: at least 65536";
   if (err.empty() && c.rtmp.timeout_s == 0) err = "rtmp.timeout_s: must be > 0";
+  if (err.empty() && c.media.merge_ms > 1000) err = "media.merge_ms: at most 1000";
 
   Section hls(top.child("hls"), "hls");
   hls.read("window", c.hls.window, err);

@@ -26,7 +26,7 @@ Gauge& players_gauge() {
 class FlvPlayer : public media::Sink {
  public:
   FlvPlayer(asio::any_io_executor ex, const Config& config)
-      : out_(ex, config.media.queue_soft_bytes, config.media.queue_hard_bytes) {}
+      : out_(ex, config.media.queue_soft_bytes, config.media.queue_hard_bytes, config.media.merge_ms) {}
 
   void on_frame(const media::FramePtr& f) override {
     if (out_.closed() || f->seq < min_seq_) return;

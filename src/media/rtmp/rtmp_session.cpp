@@ -70,7 +70,7 @@ RtmpSession::RtmpSession(asio::ip::tcp::socket socket, asio::io_context& loop, c
       hls_(hls),
       signer_(signer),
       reader_(ChunkLimits{config.rtmp.max_message_bytes, 64}),
-      out_(loop.get_executor(), config.media.queue_soft_bytes, config.media.queue_hard_bytes),
+      out_(loop.get_executor(), config.media.queue_soft_bytes, config.media.queue_hard_bytes, config.media.merge_ms),
       watchdog_(loop) {
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);

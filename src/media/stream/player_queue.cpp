@@ -23,12 +23,15 @@ Counter& bytes_out_total() {
 }
 }  // namespace
 
-PlayerQueue::PlayerQueue(asio::any_io_executor ex, size_t soft_limit, size_t hard_limit)
-    : soft_limit_(soft_limit), hard_limit_(hard_limit), signal_(ex) {
+PlayerQueue::PlayerQueue(asio::any_io_executor ex, size_t soft_limit, size_t hard_limit, uint32_t merge_ms)
+    : soft_limit_(soft_limit), hard_limit_(hard_limit), merge_(merge_ms), signal_(ex) {
   signal_.expires_at(asio::steady_timer::time_point::max());
 }
 
-void PlayerQueue::wake() { signal_.cancel(); }
+// Wakes the writer when it waits for items; during a merge wait new items just gather.
+void PlayerQueue::wake() {
+  if (idle_ || closed_ || close_when_drained_) signal_.cancel();
+}
 
 void PlayerQueue::push(Item&& item) {
   bytes_ += item.size();
@@ -89,7 +92,7 @@ bool PlayerQueue::push_frame(const FramePtr& frame, std::string_view body, std::
 
 void PlayerQueue::close() {
   closed_ = true;
-  wake();
+  signal_.cancel();
 }
 
 asio::awaitable<void> PlayerQueue::run(asio::ip::tcp::socket& socket) {
@@ -105,8 +108,20 @@ asio::awaitable<void> PlayerQueue::run(asio::ip::tcp::socket& socket) {
         break;
       }
       signal_.expires_at(asio::steady_timer::time_point::max());
+      idle_ = true;
       co_await signal_.async_wait(asio::as_tuple(asio::use_awaitable));
+      idle_ = false;
       continue;
+    }
+    if (merge_.count() > 0) {
+      // Let frames gather for the merge window (only closing ends it early).
+      auto due = last_write_ + merge_;
+      if (std::chrono::steady_clock::now() < due) {
+        signal_.expires_at(due);
+        co_await signal_.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (closed_) break;
+      }
+      last_write_ = std::chrono::steady_clock::now();
     }
     // Gather what is queued (up to 64 items) into one writev.
     bufs.clear();

@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -36,7 +37,9 @@ class PlayerQueue {
     size_t size() const { return head_len + body.size() + tail_len; }
   };
 
-  PlayerQueue(boost::asio::any_io_executor ex, size_t soft_limit, size_t hard_limit);
+  // `merge_ms`: after a write, wait this long before the next one so that frames arriving
+  // meanwhile go out in the same writev (fewer syscalls, that much more latency).
+  PlayerQueue(boost::asio::any_io_executor ex, size_t soft_limit, size_t hard_limit, uint32_t merge_ms = 0);
 
   // Queues a frame with its per-player framing; applies the drop policy. False when the
   // player should be closed.
@@ -52,7 +55,7 @@ class PlayerQueue {
   // Sends what is queued (an error status), then closes the socket.
   void close_when_drained() {
     close_when_drained_ = true;
-    wake();
+    signal_.cancel();
   }
 
   bool closed() const { return closed_; }
@@ -68,9 +71,12 @@ class PlayerQueue {
   size_t in_flight_ = 0;  // items_[0, in_flight_) are in the write under way
   size_t bytes_ = 0;
   size_t soft_limit_, hard_limit_;
+  std::chrono::milliseconds merge_;
+  std::chrono::steady_clock::time_point last_write_{};
   bool waiting_keyframe_ = false;
   bool closed_ = false;
   bool close_when_drained_ = false;
+  bool idle_ = false;  // the writer waits for items
   uint64_t drops_ = 0;
   uint64_t sent_ = 0;
   boost::asio::steady_timer signal_;
