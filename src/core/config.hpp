@@ -96,7 +96,7 @@ struct MediaConfig {
   uint32_t gop_max_bytes = 16 * 1024 * 1024;  // GOP cache bound per stream
   uint32_t queue_soft_bytes = 4 * 1024 * 1024;   // a player behind this drops to a keyframe
   uint32_t queue_hard_bytes = 16 * 1024 * 1024;  // and is closed beyond this
-  uint32_t merge_ms = 0;  // gather frames this long per writev (CPU for latency); 0: at once
+  uint32_t merge_ms = 33;  // gather frames this long per writev (CPU for latency); 0: at once
 };
 
 struct HlsConfig {

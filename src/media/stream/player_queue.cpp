@@ -28,9 +28,67 @@ PlayerQueue::PlayerQueue(asio::any_io_executor ex, size_t soft_limit, size_t har
   signal_.expires_at(asio::steady_timer::time_point::max());
 }
 
-// Wakes the writer when it waits for items; during a merge wait new items just gather.
+namespace {
+
+// One flush tick per event loop thread: queues with a merge window do not wake their writer
+// on every frame; they sign up here, and every merge window the tick wakes them all at once.
+// One timer per loop instead of one per player.
+class FlushTick {
+ public:
+  static FlushTick& of_this_thread() {
+    thread_local FlushTick tick;
+    return tick;
+  }
+  void add(PlayerQueue* q, asio::any_io_executor ex, std::chrono::milliseconds period) {
+    due_.push_back(q);
+    if (armed_) return;
+    if (!timer_) timer_ = std::make_unique<asio::steady_timer>(ex);
+    armed_ = true;
+    timer_->expires_after(period);
+    timer_->async_wait([this](boost::system::error_code) {
+      armed_ = false;
+      std::swap(due_, flushing_);
+      for (PlayerQueue* q : flushing_)
+        if (q) q->flush_now();
+      flushing_.clear();
+    });
+  }
+  // A queue going away before its tick.
+  void remove(PlayerQueue* q) {
+    for (auto* list : {&due_, &flushing_})
+      for (PlayerQueue*& p : *list)
+        if (p == q) p = nullptr;
+  }
+
+ private:
+  std::vector<PlayerQueue*> due_, flushing_;  // reused, no allocation per tick
+  std::unique_ptr<asio::steady_timer> timer_;
+  bool armed_ = false;
+};
+
+}  // namespace
+
+PlayerQueue::~PlayerQueue() {
+  if (scheduled_) FlushTick::of_this_thread().remove(this);
+}
+
+void PlayerQueue::flush_now() {
+  scheduled_ = false;
+  if (idle_) signal_.cancel();
+}
+
+// Wakes the writer when it waits for items; with a merge window, at the next loop tick.
 void PlayerQueue::wake() {
-  if (idle_ || closed_ || close_when_drained_) signal_.cancel();
+  if (closed_ || close_when_drained_) {
+    signal_.cancel();
+    return;
+  }
+  if (!idle_ || scheduled_) return;
+  if (merge_.count() > 0) {
+    scheduled_ = true;
+    FlushTick::of_this_thread().add(this, signal_.get_executor(), merge_);
+  } else
+    signal_.cancel();
 }
 
 void PlayerQueue::push(Item&& item) {
@@ -112,16 +170,6 @@ asio::awaitable<void> PlayerQueue::run(asio::ip::tcp::socket& socket) {
       co_await signal_.async_wait(asio::as_tuple(asio::use_awaitable));
       idle_ = false;
       continue;
-    }
-    if (merge_.count() > 0) {
-      // Let frames gather for the merge window (only closing ends it early).
-      auto due = last_write_ + merge_;
-      if (std::chrono::steady_clock::now() < due) {
-        signal_.expires_at(due);
-        co_await signal_.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (closed_) break;
-      }
-      last_write_ = std::chrono::steady_clock::now();
     }
     // Gather what is queued (up to 64 items) into one writev.
     bufs.clear();

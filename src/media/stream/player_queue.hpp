@@ -37,9 +37,15 @@ class PlayerQueue {
     size_t size() const { return head_len + body.size() + tail_len; }
   };
 
-  // `merge_ms`: after a write, wait this long before the next one so that frames arriving
-  // meanwhile go out in the same writev (fewer syscalls, that much more latency).
+  // `merge_ms`: frames queued while the writer is idle are sent at the loop's next flush tick
+  // (every merge_ms), so they go out in one writev (fewer syscalls, up to that much latency).
   PlayerQueue(boost::asio::any_io_executor ex, size_t soft_limit, size_t hard_limit, uint32_t merge_ms = 0);
+  ~PlayerQueue();
+  PlayerQueue(const PlayerQueue&) = delete;
+  PlayerQueue& operator=(const PlayerQueue&) = delete;
+
+  // Called by the loop's flush tick: write what has gathered.
+  void flush_now();
 
   // Queues a frame with its per-player framing; applies the drop policy. False when the
   // player should be closed.
@@ -72,11 +78,11 @@ class PlayerQueue {
   size_t bytes_ = 0;
   size_t soft_limit_, hard_limit_;
   std::chrono::milliseconds merge_;
-  std::chrono::steady_clock::time_point last_write_{};
   bool waiting_keyframe_ = false;
   bool closed_ = false;
   bool close_when_drained_ = false;
   bool idle_ = false;  // the writer waits for items
+  bool scheduled_ = false;  // signed up for the loop's flush tick
   uint64_t drops_ = 0;
   uint64_t sent_ = 0;
   boost::asio::steady_timer signal_;
