@@ -15,6 +15,7 @@
 #include "http/router.hpp"
 #include "media/hls/hls.hpp"
 #include "media/stream/stream_hub.hpp"
+#include "realtime/gateway.hpp"
 #include "rooms/room_strand.hpp"
 #include "store/store.hpp"
 
@@ -35,6 +36,7 @@ struct Services {
   int64_t started_at_ms = 0;
   media::StreamHub& hub;
   hls::HlsService& hls;
+  realtime::Gateway& realtime;
 };
 
 // Every /v1 endpoint and the operations endpoints.

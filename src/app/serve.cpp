@@ -20,6 +20,7 @@
 #include "http/server.hpp"
 #include "media/rtmp/rtmp_server.hpp"
 #include "media/stream/stream_hub.hpp"
+#include "realtime/gateway.hpp"
 #include "rooms/room_strand.hpp"
 #include "store/store.hpp"
 #include "webhooks/dispatcher.hpp"
@@ -108,6 +109,7 @@ int serve(Config config, bool created_secrets) {
   std::atomic<bool> ready{false};
   http::Router router;
   http::HttpServer server(config.http, config.log.access, loops, router);
+  realtime::Gateway gateway(config, loops, keys, bus, *strand);
   api::Services services{config,
                          keys,
                          signer,
@@ -121,7 +123,8 @@ int serve(Config config, bool created_secrets) {
                          ready,
                          unix_ms(),
                          hub,
-                         hls};
+                         hls,
+                         gateway};
   api::register_routes(router, services);
 
   auto& m = metrics();
@@ -152,6 +155,7 @@ int serve(Config config, bool created_secrets) {
     return 1;
   }
   loops.start();
+  gateway.start();
   ready = true;
   spdlog::info("onair serving http={} port={} rtmp_port={} loops={} node_id={} store={} media_auth={}",
                config.http.addr, server.port(), rtmp_server.port(), loops.size(), config.node_id,
@@ -163,6 +167,7 @@ int serve(Config config, bool created_secrets) {
   spdlog::info("onair: {} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   ready = false;
   rtmp_server.stop();
+  gateway.stop();
   server.stop(5000);
   loops.stop();
   loops.join();

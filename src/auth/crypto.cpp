@@ -34,30 +34,47 @@ std::string to_hex(std::string_view raw) {
   return out;
 }
 
-std::string base64url_encode(std::string_view raw) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+namespace {
+std::string base64_with(std::string_view raw, const char* alphabet, bool pad) {
   std::string out;
   out.reserve((raw.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < raw.size(); i += 3) {
     uint32_t n = (uint8_t(raw[i]) << 16) | (uint8_t(raw[i + 1]) << 8) | uint8_t(raw[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 6) & 63];
+    out += alphabet[n & 63];
   }
   if (i + 1 == raw.size()) {
     uint32_t n = uint8_t(raw[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    if (pad) out += "==";
   } else if (i + 2 == raw.size()) {
     uint32_t n = (uint8_t(raw[i]) << 16) | (uint8_t(raw[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 6) & 63];
+    if (pad) out += '=';
   }
   return out;
+}
+}  // namespace
+
+std::string base64url_encode(std::string_view raw) {
+  return base64_with(raw, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
+}
+
+std::string base64_encode(std::string_view raw) {
+  return base64_with(raw, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
+}
+
+std::string sha1(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, EVP_sha1(), nullptr);
+  return std::string(reinterpret_cast<char*>(out), len);
 }
 
 std::optional<std::string> base64url_decode(std::string_view text) {

@@ -1,5 +1,5 @@
 #pragma once
-// Small crypto and encoding helpers over OpenSSL: HMAC-SHA256, MD5, hex, base64url,
+// Small crypto and encoding helpers over OpenSSL: HMAC-SHA256, MD5, SHA-1, hex, base64,
 // constant-time comparison and secure random strings. Pure functions.
 #include <optional>
 #include <string>
@@ -9,8 +9,10 @@ namespace onair::auth {
 
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
 std::string md5(std::string_view data);                                // raw 16 bytes
+std::string sha1(std::string_view data);                               // raw 20 bytes
 std::string to_hex(std::string_view raw);                              // lowercase
 std::string base64url_encode(std::string_view raw);                    // no padding
+std::string base64_encode(std::string_view raw);                       // RFC 4648 4, padded
 std::optional<std::string> base64url_decode(std::string_view text);    // padding optional
 // Compares without leaking where the first difference is.
 bool equal_constant_time(std::string_view a, std::string_view b);

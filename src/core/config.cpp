@@ -320,7 +320,39 @@ Result<Config> read_config(YAML::Node root) {
   rt.read("sample_above", c.realtime.sample_above, err);
   rt.read("room_rate", c.realtime.room_rate, err);
   rt.read("inbox_ttl_s", c.realtime.inbox_ttl_s, err);
+  rt.read("inbox_max", c.realtime.inbox_max, err);
+  rt.read("user_rate", c.realtime.user_rate, err);
+  rt.read("user_burst", c.realtime.user_burst, err);
+  rt.read("ping_interval_s", c.realtime.ping_interval_s, err);
+  rt.read("max_subscriptions", c.realtime.max_subscriptions, err);
+  rt.read("queue_bytes", c.realtime.queue_bytes, err);
+  rt.read("queue_hard_bytes", c.realtime.queue_hard_bytes, err);
+  rt.read("filter", c.realtime.filter, err);
+  if (YAML::Node words = rt.child("words"); err.empty() && words && !words.IsNull()) {
+    if (!words.IsSequence()) {
+      err = "realtime.words: must be a list";
+    } else {
+      for (const auto& w : words) {
+        if (!w.IsScalar() || w.as<std::string>().empty()) {
+          err = "realtime.words: every word must be a non-empty string";
+          break;
+        }
+        c.realtime.words.push_back(w.as<std::string>());
+      }
+    }
+  }
   rt.finish(err);
+  const auto& r = c.realtime;
+  if (err.empty() && r.filter != "mask" && r.filter != "reject") err = "realtime.filter: must be mask or reject";
+  if (err.empty() && (r.batch_ms == 0 || r.batch_ms > 1000)) err = "realtime.batch_ms: must be 1..1000";
+  if (err.empty() && r.batch_max == 0) err = "realtime.batch_max: must be > 0";
+  if (err.empty() && r.max_frame < 256) err = "realtime.max_frame: at least 256";
+  if (err.empty() && r.ping_interval_s == 0) err = "realtime.ping_interval_s: must be > 0";
+  if (err.empty() && r.idle_timeout_s <= r.ping_interval_s)
+    err = "realtime.idle_timeout_s: must be more than realtime.ping_interval_s";
+  if (err.empty() && r.queue_hard_bytes < r.queue_bytes)
+    err = "realtime.queue_hard_bytes: must be at least realtime.queue_bytes";
+  if (err.empty() && r.user_rate == 0) err = "realtime.user_rate: must be > 0";
 
   top.finish(err);
 

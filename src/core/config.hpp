@@ -134,6 +134,15 @@ struct RealtimeConfig {
   uint32_t sample_above = 10000;
   uint32_t room_rate = 50;
   uint32_t inbox_ttl_s = 300;
+  uint32_t inbox_max = 200;          // messages kept per user
+  uint32_t user_rate = 5;            // messages per second per user per room ...
+  uint32_t user_burst = 10;          // ... with bursts of this many
+  uint32_t ping_interval_s = 20;     // server WebSocket pings
+  uint32_t max_subscriptions = 32;   // rooms per connection
+  uint32_t queue_bytes = 256 * 1024;        // per connection; beyond: oldest batches dropped, gap
+  uint32_t queue_hard_bytes = 1024 * 1024;  // beyond even that: close 4008
+  std::vector<std::string> words;    // word filter; empty: none
+  std::string filter = "mask";       // mask | reject
 };
 
 struct Config {

@@ -566,6 +566,17 @@ Result<MemberView> RoomService::member(const std::string& id, const std::string&
   return MemberView{m.user, m.name, m.role, m.joined_at, m.muted_until};
 }
 
+Result<RoomService::Restrictions> RoomService::restrictions(const std::string& id, int64_t now) const {
+  auto found = open_room(id);
+  if (!found) return std::unexpected(found.error());
+  Restrictions out;
+  for (const auto& [user, m] : (*found)->members)
+    if (m.muted_until > now) out.muted.emplace_back(user, m.muted_until);
+  for (const auto& [user, until] : (*found)->bans)
+    if (until > now) out.banned.emplace_back(user, until);
+  return out;
+}
+
 Result<void> RoomService::kick(const Actor& a, const std::string& id, const std::string& user,
                                int64_t now) {
   auto found = open_room(id);

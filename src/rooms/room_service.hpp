@@ -71,6 +71,12 @@ class RoomService {
                           int64_t seconds, int64_t now);
   // The member record of `user` (realtime checks mutes).
   Result<MemberView> member(const std::string& id, const std::string& user) const;
+  // What the realtime channel of an open room must enforce from the start: members muted
+  // and users banned after a kick, each with until when (Unix ms).
+  struct Restrictions {
+    std::vector<std::pair<std::string, int64_t>> muted, banned;
+  };
+  Result<Restrictions> restrictions(const std::string& id, int64_t now) const;
 
   // Seats
   Result<std::vector<Seat>> seats(const std::string& id) const;
