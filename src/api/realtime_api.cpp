@@ -79,9 +79,8 @@ boost::asio::awaitable<Response> push(Services& s, Request& req) {
         co_return Response::error(Error(ErrorCode::invalid_argument, "users: a list of 1..1000 user ids"));
       users.emplace_back(u.get_string());
     }
-    auto n = co_await s.realtime.push_users(std::move(users), *type, *text);
-    if (!n) co_return Response::error(n.error());
-    co_return json_response(200, json::object{{"users", *n}});
+    uint64_t n = s.realtime.push_users(users, *type, *text);
+    co_return json_response(200, json::object{{"users", n}});
   }
   if (auto it = o.find("room"); it != o.end()) {
     if (!it->value().is_string()) co_return Response::error(Error(ErrorCode::invalid_argument, "room: a room id"));

@@ -657,14 +657,15 @@ void Gateway::kick_room_user(const std::string& room, const std::string& user, c
 // ---- server messages --------------------------------------------------------------------
 
 asio::awaitable<Result<uint64_t>> Gateway::room_message(std::string room, std::string type, std::string body) {
-  auto exists = co_await rooms_.call([room](rooms::RoomService& s) { return s.room(room).has_value(); });
+  auto exists = co_await rooms_.call([&room](rooms::RoomService& s) { return s.room(room).has_value(); });
   if (!exists) co_return std::unexpected(Error{ErrorCode::not_found, "room " + room + " is not open"});
-  size_t home = home_of(room);
-  uint64_t seq = co_await run_on(loop(home).io.get_executor(), [this, home, room, type, body] {
-    Loop& h = loop(home);
+  // The frame outlives the call (it waits for it), so the lambda takes references: copies
+  // of coroutine parameters in a lambda's captures trip g++ 12.
+  Loop& h = loop(home_of(room));
+  std::string rest = R"(,"from":{"id":"system","name":"system"},"body":)" + body + "}";
+  uint64_t seq = co_await run_on(h.io.get_executor(), [&] {
     bool created = false;
     RoomChannel& ch = channel(h, room, created);
-    std::string rest = R"(,"from":{"id":"system","name":"system"},"body":)" + body + "}";
     uint64_t seq = ch.append(type, now_ms(), rest, steady_ns());
     arm_batch(h, room);
     return seq;
@@ -672,8 +673,7 @@ asio::awaitable<Result<uint64_t>> Gateway::room_message(std::string room, std::s
   co_return seq;
 }
 
-asio::awaitable<Result<uint64_t>> Gateway::push_users(std::vector<std::string> users, std::string type,
-                                                      std::string body) {
+uint64_t Gateway::push_users(const std::vector<std::string>& users, const std::string& type, const std::string& body) {
   std::string rest = R"(,"from":"system","body":)" + body + "}";
   for (const auto& user : users) {
     size_t home = home_of(user);
@@ -689,7 +689,7 @@ asio::awaitable<Result<uint64_t>> Gateway::push_users(std::vector<std::string> u
       }
     });
   }
-  co_return uint64_t(users.size());
+  return uint64_t(users.size());
 }
 
 void Gateway::push_all(const std::string& type, const std::string& body) {

@@ -51,8 +51,7 @@ class Gateway {
   // Server messages (POST /v1/rooms/{id}/messages, POST /v1/push). `body` is a JSON value.
   // A room message returns its seq; a push returns how many users or rooms it went to.
   boost::asio::awaitable<Result<uint64_t>> room_message(std::string room, std::string type, std::string body);
-  boost::asio::awaitable<Result<uint64_t>> push_users(std::vector<std::string> users, std::string type,
-                                                      std::string body);
+  uint64_t push_users(const std::vector<std::string>& users, const std::string& type, const std::string& body);
   void push_all(const std::string& type, const std::string& body);
 
   size_t connections() const { return connections_.load(); }

@@ -31,6 +31,11 @@ Counter& messages_in(const std::string& type) {
   return type == "chat" ? chat : type == "danmaku" ? danmaku : other;
 }
 
+Counter& slow_drops() {
+  static Counter& c = metrics().counter("onair_rt_drops_total", "Messages not delivered", {{"reason", "slow"}});
+  return c;
+}
+
 Counter& bad_messages() {
   static Counter& c = metrics().counter("onair_rt_bad_messages_total", "Client messages refused as malformed");
   return c;
@@ -317,7 +322,10 @@ void Session::handle(const std::string& type, const json::object& m, const std::
 
 void Session::send(const OutFramePtr& f) {
   if (finished_ || closing_) return;
-  if (!out_.push(f)) return close(ws::close_code::too_slow, "too slow: the connection does not keep up");
+  uint64_t dropped = out_.dropped_batches();
+  bool ok = out_.push(f);
+  if (out_.dropped_batches() != dropped) slow_drops().inc(out_.dropped_batches() - dropped);
+  if (!ok) return close(ws::close_code::too_slow, "too slow: the connection does not keep up");
   write();
 }
 

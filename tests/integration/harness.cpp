@@ -150,7 +150,8 @@ Server::Server(std::string extra_yaml, std::string dir)
 
 Server::~Server() {
   if (pid_ > 0) kill9();
-  if (own_dir_) std::filesystem::remove_all(dir_);
+  // KEEP_TEST_DIRS=1 keeps data dirs and server logs for a look after a failure.
+  if (own_dir_ && !std::getenv("KEEP_TEST_DIRS")) std::filesystem::remove_all(dir_);
 }
 
 void Server::start() {
