@@ -482,3 +482,51 @@ TEST(Realtime, BigRoomsSampleChatButNeverEvents) {
 
 }  // namespace
 }  // namespace onair::testing
+
+namespace onair::testing {
+namespace {
+
+TEST(Realtime, ServerPingsKeepClientsAndIdleOnesAreClosed) {
+  Server s("realtime: {ping_interval_s: 1, idle_timeout_s: 2}\n");
+  s.start();
+  // Beast answers the server's pings: it stays past the idle timeout.
+  WsClient alive(s.port(), rt(s.token("alive")));
+  ASSERT_TRUE(alive.wait_type("welcome"));
+  // A raw client that sends nothing after the upgrade and answers no ping.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(s.port());
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  std::string req = "GET /v1/rt?token=" + s.token("mute") +
+                    " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  ::send(fd, req.data(), req.size(), 0);
+  std::string got;
+  char buf[4096];
+  timeval tv{6, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, size_t(n));
+  ::close(fd);
+  EXPECT_NE(got.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), std::string::npos);  // RFC 6455 1.3's accept
+  EXPECT_NE(got.find("\x89\x00", 0, 2), std::string::npos) << "no ping";
+  EXPECT_NE(got.find("idle timeout"), std::string::npos) << "no close with a reason";
+  EXPECT_FALSE(alive.closed());
+  alive.send(R"({"type":"ping"})");
+  EXPECT_TRUE(alive.wait_type("pong"));
+}
+
+TEST(Realtime, UpgradeNeedsWebSocketHeaders) {
+  Server s;
+  s.start();
+  EXPECT_EQ(s.get("/v1/rt", s.token("u")).status, 400);
+  auto r = http_call(s.port(), "GET", "/v1/rt", "", "",
+                     {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "8"},
+                      {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}});
+  EXPECT_EQ(r.status, 426);
+  EXPECT_EQ(r.headers["sec-websocket-version"], "13");
+}
+
+}  // namespace
+}  // namespace onair::testing
