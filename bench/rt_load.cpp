@@ -262,7 +262,7 @@ int main(int argc, char** argv) {
   auto end = measure_from + std::chrono::seconds(seconds);
   uint64_t sent = 0, sent_at_start = 0;
   bool measuring = false;
-  double cpu0 = 0;
+  double cpu0 = 0, own_cpu0 = 0;
   uint64_t received_at_start = 0;
   auto total_received = [&] {
     uint64_t n = 0;
@@ -278,6 +278,7 @@ int main(int argc, char** argv) {
       received_at_start = total_received();
       sent_at_start = sent;
       cpu0 = server_pid ? onair::bench::cpu_seconds(server_pid) : 0;
+      own_cpu0 = onair::bench::cpu_seconds(int(::getpid()));
     }
     double elapsed = std::chrono::duration<double>(now - begin).count();
     uint64_t due = uint64_t(elapsed * rate);
@@ -291,6 +292,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < n; ++i) on_readable(cs[events[i].data.u32], measuring);
   }
   double cpu = server_pid ? onair::bench::cpu_seconds(server_pid) - cpu0 : 0;
+  double own_cpu = onair::bench::cpu_seconds(int(::getpid())) - own_cpu0;
   uint64_t received = total_received() - received_at_start;
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double p) {
@@ -298,9 +300,9 @@ int main(int argc, char** argv) {
   };
   double per_s = double(received) / seconds;
   std::printf("rooms=%d conns=%d rate_in=%.0f deliveries_per_s=%.0f expected_per_s=%.0f server_core_util=%.2f "
-              "deliveries_per_core_s=%.0f p50_ms=%.2f p99_ms=%.2f server_rss_kb=%ld\n",
+              "deliveries_per_core_s=%.0f p50_ms=%.2f p99_ms=%.2f server_rss_kb=%ld load_core_util=%.2f\n",
               rooms, conns, double(sent - sent_at_start) / seconds, per_s,
               double(sent - sent_at_start) / seconds * conns / rooms, cpu / seconds,
-              cpu > 0 ? double(received) / cpu : 0, pct(0.5), pct(0.99), server_pid ? rss_kb(server_pid) : 0);
+              cpu > 0 ? double(received) / cpu : 0, pct(0.5), pct(0.99), server_pid ? rss_kb(server_pid) : 0, own_cpu / seconds);
   return 0;
 }

@@ -338,20 +338,48 @@ void Session::write() {
       out_.written();
       continue;
     }
+    size_t total = 0;
+    for (size_t i = 0; i < n; ++i) total += bufs_[i].size();
     for (size_t i = n; i < bufs_.size(); ++i) bufs_[i] = asio::const_buffer();
+    // Most writes go out whole at once: one writev, no async operation, no handler.
+    boost::system::error_code ec;
+    size_t done = socket_.write_some(bufs_, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      done = 0;
+    }
+    if (ec) {
+      // Not from inside send(): the caller may be walking a list this session is in.
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->finish(); });
+      writing_ = true;  // nothing more until then
+      return;
+    }
+    if (done == total) {
+      out_.written();
+      if (closing_ && out_.empty()) return on_written({});
+      continue;
+    }
+    // The kernel took part of it: the rest waits for the socket.
+    for (auto& b : bufs_) {
+      size_t skip = std::min(done, b.size());
+      b += skip;
+      done -= skip;
+    }
     writing_ = true;
     write_started_ms_ = now_ms();
     asio::async_write(socket_, bufs_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
-      self->on_written(ec);
+      self->writing_ = false;
+      if (self->finished_) return;
+      if (ec) return self->finish();
+      self->out_.written();
+      self->on_written({});
     });
+    return;
   }
 }
 
-void Session::on_written(boost::system::error_code ec) {
-  writing_ = false;
-  if (finished_) return;
-  if (ec) return finish();
-  out_.written();
+// After a write finished: the close handshake's end, or the next write.
+void Session::on_written(boost::system::error_code) {
   if (closing_ && out_.empty()) {
     // The close frame is out: stop sending and wait for the client to close (RFC 6455 7.1.1).
     boost::system::error_code ignored;
