@@ -530,3 +530,54 @@ TEST(Realtime, UpgradeNeedsWebSocketHeaders) {
 
 }  // namespace
 }  // namespace onair::testing
+
+namespace onair::testing {
+namespace {
+
+TEST(Realtime, KickedMembersLeaveTheChannelAndStayOut) {
+  Server s;
+  s.start();
+  std::string host = s.token("host", "Host");
+  std::string room = s.post("/v1/rooms", R"({"kind":"live"})", host).str("id");
+  ASSERT_EQ(s.post("/v1/rooms/" + room + "/join", "", s.token("troll")).status, 200);
+  WsClient c(s.port(), rt(s.token("troll")));
+  ASSERT_TRUE(c.wait_type("welcome"));
+  c.send(json::object{{"type", "subscribe"}, {"room", room}});
+  ASSERT_TRUE(c.wait_type("subscribed"));
+  ASSERT_EQ(s.post("/v1/rooms/" + room + "/members/troll/kick", "", host).status / 100, 2);
+  auto u = c.wait_type("unsubscribed");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(str(*u, "reason"), "kicked");
+  c.send(json::object{{"type", "subscribe"}, {"room", room}, {"id", 1}});
+  auto e = c.wait_type("error");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(str(*e, "code"), "permission_denied");
+  c.send(json::object{{"type", "chat"}, {"room", room}, {"text", "back!"}, {"id", 2}});
+  e = c.wait_type("error");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(str(*e, "code"), "permission_denied");
+}
+
+TEST(Realtime, AHopelessClientIsClosedAndShutdownSaysGoingAway) {
+  Server s("realtime: {queue_bytes: 65536, queue_hard_bytes: 131072, user_rate: 100000, user_burst: 100000}\n");
+  s.start();
+  std::string room = open_room(s, "host");
+  int stalled = stalled_client(s.port(), s.token("sleepy"), room);
+  ASSERT_GE(stalled, 0);
+  WsClient sender(s.port(), rt(s.token("sender")));
+  ASSERT_TRUE(sender.wait_type("welcome"));
+  // Signals must arrive, so they are never dropped: past the hard limit the connection goes.
+  std::string big(8000, 's');
+  for (int i = 0; i < 2000; ++i) sender.send(json::object{{"type", "signal"}, {"to", "sleepy"}, {"data", big}});
+  EXPECT_TRUE(eventually([&] {
+    auto m = s.get("/metrics", s.admin()).body;
+    return m.find("onair_rt_connections 1\n") != std::string::npos;
+  }, 20000)) << "the stalled connection was not closed";
+  ::close(stalled);
+  // SIGTERM: open connections get 1001 and the server exits cleanly.
+  EXPECT_EQ(s.stop(), 0);
+  EXPECT_EQ(sender.wait_closed(), 1001);
+}
+
+}  // namespace
+}  // namespace onair::testing
