@@ -93,7 +93,7 @@ int serve(Config config, bool created_secrets) {
 
   // Streams going up and down mark their seats (and rooms) live, through the rooms strand.
   media::StreamHub hub(config.media.gop_max_bytes);
-  hls::HlsService hls(config.hls.segment_s, config.hls.window);
+  hls::HlsService hls(config.hls.segment_s, config.hls.window, config.hls.dispose_s);
   rooms::RoomStrand* rooms_strand = strand.get();
   auto stream_state = [rooms_strand](const std::string& name, bool live) {
     boost::asio::post(rooms_strand->executor(), [rooms_strand, name, live] {

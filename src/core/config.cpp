@@ -256,6 +256,7 @@ Result<Config> read_config(YAML::Node root) {
 
   Section hls(top.child("hls"), "hls");
   hls.read("window", c.hls.window, err);
+  hls.read("dispose_s", c.hls.dispose_s, err);
   if (YAML::Node seg = hls.child("segment_s"); seg && !seg.IsNull()) {
     try {
       c.hls.segment_s = seg.as<double>();

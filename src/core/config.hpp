@@ -102,6 +102,7 @@ struct MediaConfig {
 struct HlsConfig {
   double segment_s = 2;  // segments are cut at the first keyframe after this long
   uint32_t window = 6;   // segments in the playlist
+  uint32_t dispose_s = 60;  // an ended stream's playlist and segments are dropped this long after
 };
 
 struct StoreConfig {

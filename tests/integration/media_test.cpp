@@ -17,6 +17,8 @@
 
 #include "harness.hpp"
 #include "media/flv/flv.hpp"
+#include "media/rtmp/amf0.hpp"
+#include "media/rtmp/chunk.hpp"
 
 namespace onair::testing {
 namespace {
@@ -363,7 +365,7 @@ namespace onair::testing {
 namespace {
 
 TEST_F(Media, HlsPlaylistAndSegmentsPlayInFfprobeAndMarkRepublish) {
-  Server s("hls: {segment_s: 1, window: 4}\n");
+  Server s("hls: {segment_s: 1, window: 4, dispose_s: 4}\n");
   s.start();
   auto room = open_live_room(s, "anchor");
   auto pub = std::make_unique<Publisher>(room.publish_rtmp);
@@ -398,6 +400,10 @@ TEST_F(Media, HlsPlaylistAndSegmentsPlayInFfprobeAndMarkRepublish) {
     for (size_t p = body.find("#EXTINF"); p != std::string::npos; p = body.find("#EXTINF", p + 1)) ++n;
     return n == 4 && body.find("#EXT-X-MEDIA-SEQUENCE:0\n") == std::string::npos;
   }, 20000)) << s.get(m3u8, "").body;
+  // An ended stream's playlist stays a while (hls.dispose_s), then its memory is freed.
+  pub.reset();
+  EXPECT_EQ(s.get(m3u8, "").status, 200);
+  EXPECT_TRUE(eventually([&] { return s.get(m3u8, "").status == 404; }, 15000));
 }
 
 }  // namespace
@@ -438,6 +444,147 @@ TEST_F(Media, PlayAuthRefusesUnsignedPlayersOnEveryProtocolAndAdminKicks) {
   EXPECT_EQ(s.del("/v1/admin/streams/" + room.stream, s.admin()).status, 204);
   EXPECT_TRUE(eventually([&] { return s.get("/v1/rooms/" + room.id, room.anchor_token).str("status") == "idle"; }, 10000));
   EXPECT_EQ(s.del("/v1/admin/streams/" + room.stream, s.admin()).status, 404);
+}
+
+}  // namespace
+}  // namespace onair::testing
+
+namespace onair::testing {
+namespace {
+
+// A minimal RTMP publisher written here (ffmpeg 5.1 cannot send enhanced RTMP): plain
+// handshake, connect, createStream, publish, then the given video tag bodies.
+class RawPublisher {
+ public:
+  RawPublisher(uint16_t port, const std::string& stream_and_query, bool play = false) : fd_(connect_to(port)) {
+    std::string c0c1(1537, '\0');
+    c0c1[0] = 3;
+    ::send(fd_, c0c1.data(), c0c1.size(), MSG_NOSIGNAL);
+    std::string got = read_at_least(3073);
+    std::string c2 = got.substr(1, 1536);
+    pending_ = got.substr(std::min<size_t>(got.size(), 3073));
+    ::send(fd_, c2.data(), c2.size(), MSG_NOSIGNAL);
+    using amf0::Value;
+    command({Value::str("connect"), Value::num(1),
+             Value::object_of({{"app", Value::str("live")}, {"tcUrl", Value::str("rtmp://127.0.0.1/live")}})});
+    command({Value::str("createStream"), Value::num(2), Value::null_value()});
+    // Wait for createStream's _result before publishing on stream 1 (a player parses all of
+    // it later: Set Chunk Size is among it).
+    pending_ += read_at_least(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (play) {
+      command({Value::str("play"), Value::num(3), Value::null_value(), Value::str(stream_and_query)}, 1);
+      return;
+    }
+    command({Value::str("publish"), Value::num(3), Value::null_value(), Value::str(stream_and_query), Value::str("live")}, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  // As a player: the payloads of the next `n` video messages (within 5 s).
+  std::vector<std::string> videos(size_t n) {
+    std::vector<std::string> out;
+    std::string in = std::move(pending_);
+    pending_.clear();
+    char buf[65536];
+    auto end = Clock::now() + std::chrono::seconds(5);
+    while (out.size() < n && Clock::now() < end) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0) {
+        ssize_t k = ::recv(fd_, buf, sizeof buf, 0);
+        if (k <= 0) break;
+        in.append(buf, size_t(k));
+      }
+      while (out.size() < n) {
+        std::optional<rtmp::Message> m;
+        auto used = reader_.parse(std::span(reinterpret_cast<const uint8_t*>(in.data()), in.size()), m);
+        if (!used) ADD_FAILURE() << used.error().message();
+        if (!used || *used == 0) break;
+        in.erase(0, *used);
+        if (!m) continue;
+        if (m->type == 1 && m->payload.size() >= 4)
+          (void)reader_.set_chunk_size((uint32_t(uint8_t(m->payload[0])) << 24) | (uint8_t(m->payload[1]) << 16) |
+                                       (uint8_t(m->payload[2]) << 8) | uint8_t(m->payload[3]));
+        if (m->type == 9) out.push_back(m->payload);
+      }
+    }
+    pending_ = std::move(in);
+    return out;
+  }
+  ~RawPublisher() { ::close(fd_); }
+  void video(uint32_t ts, const std::string& body) {
+    std::string out;
+    rtmp::write_message(out, 6, 9, 1, ts, body, 128);
+    ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
+  }
+
+ private:
+  void command(const std::vector<amf0::Value>& values, uint32_t stream_id = 0) {
+    std::string body;
+    for (const auto& v : values) amf0::encode(body, v);
+    std::string out;
+    rtmp::write_message(out, 3, 20, stream_id, 0, body, 128);
+    ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
+  }
+  std::string read_at_least(size_t n) {
+    std::string got;
+    char buf[8192];
+    auto end = Clock::now() + std::chrono::seconds(3);
+    while (got.size() < n && Clock::now() < end) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      ssize_t k = ::recv(fd_, buf, sizeof buf, 0);
+      if (k <= 0) break;
+      got.append(buf, size_t(k));
+    }
+    return got;
+  }
+  int fd_;
+  std::string pending_;  // bytes read before the player parses them
+  rtmp::ChunkReader reader_;
+};
+
+TEST_F(Media, EnhancedRtmpHevcPassesThroughToFlvAndRtmpPlayers) {
+  Server s("media: {auth: none}\n");
+  s.start();
+  RawPublisher pub(s.rtmp_port(), "hevcstream");
+  // Enhanced RTMP (veovera E-RTMP v1): [IsExHeader | FrameType << 4 | PacketType] "hvc1" ...
+  std::string start = std::string("\x90hvc1", 5) + std::string("\x01\x01\x60\x00\x00\x00", 6) + "hvcC-record";
+  std::string key = std::string("\x91hvc1", 5) + std::string("\x00\x00\x00", 3) + std::string(3000, 'K');
+  std::string inter = std::string("\xa1hvc1", 5) + std::string("\x00\x00\x21", 3) + std::string(500, 'P');
+  pub.video(0, start);
+  pub.video(0, key);
+  for (uint32_t i = 1; i <= 5; ++i) pub.video(i * 33, inter);
+  ASSERT_TRUE(eventually([&] {
+    auto list = s.get("/v1/admin/streams", s.admin()).body;
+    return list.find("hevcstream") != std::string::npos && list.find("hevc") != std::string::npos;
+  }, 5000)) << s.get("/v1/admin/streams", s.admin()).body;
+  // A late FLV player gets the sequence start and the keyframe from the GOP cache, as sent.
+  FlvReader reader(s.port(), "/live/hevcstream.flv");
+  std::vector<std::string> bodies;
+  flv::Tag tag;
+  std::string body;
+  while (bodies.size() < 2 && reader.next(tag, body, 3000))
+    if (tag.type == flv::kVideo) bodies.push_back(body);
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies[0], start);
+  EXPECT_EQ(bodies[1], key);
+  auto info = flv::parse_video(std::span(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->codec, flv::VideoCodec::hevc);
+  EXPECT_TRUE(info->keyframe);
+  // An RTMP player gets the same bytes.
+  RawPublisher player(s.rtmp_port(), "hevcstream", true);
+  auto rtmp_bodies = player.videos(2);
+  ASSERT_EQ(rtmp_bodies.size(), 2u);
+  EXPECT_EQ(rtmp_bodies[0], start);
+  EXPECT_EQ(rtmp_bodies[1], key);
+  // Live frames follow, byte for byte.
+  pub.video(200, inter);
+  auto rtmp_live = player.videos(1);
+  ASSERT_EQ(rtmp_live.size(), 1u);
+  EXPECT_EQ(rtmp_live[0], inter);
+  bool live = false;
+  while (!live && reader.next(tag, body, 3000)) live = tag.type == flv::kVideo && body == inter;
+  EXPECT_TRUE(live);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "media/hls/hls.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -102,6 +104,8 @@ std::unique_ptr<HlsSegmenter> HlsService::start(const std::shared_ptr<media::Str
     republish = slot != nullptr;
     if (!slot) slot = std::make_shared<HlsPlaylist>(stream->name(), window_);
     pl = slot;
+    ++pl->generation;
+    pl->publishing = true;
   }
   auto seg = std::make_unique<HlsSegmenter>(pl, segment_s_, republish && pl->next_seq() > 0);
   uint64_t last_seq = 0;
@@ -114,6 +118,25 @@ void HlsService::stop(std::unique_ptr<HlsSegmenter> seg, const std::shared_ptr<m
   if (!seg) return;
   stream->detach(seg.get(), loop);
   seg->on_unpublish();
+  // Forget the playlist (and its segments' memory) unless the stream is published again
+  // within dispose_s.
+  std::shared_ptr<HlsPlaylist> pl;
+  uint64_t gen = 0;
+  {
+    std::lock_guard lock(mu_);
+    auto it = playlists_.find(stream->name());
+    if (it == playlists_.end()) return;
+    pl = it->second;
+    pl->publishing = false;
+    gen = pl->generation;
+  }
+  auto timer = std::make_shared<boost::asio::steady_timer>(loop, std::chrono::seconds(dispose_s_));
+  timer->async_wait([this, timer, pl, gen, name = stream->name()](boost::system::error_code ec) {
+    if (ec) return;
+    std::lock_guard lock(mu_);
+    auto it = playlists_.find(name);
+    if (it != playlists_.end() && it->second == pl && !pl->publishing && pl->generation == gen) playlists_.erase(it);
+  });
 }
 
 std::shared_ptr<HlsPlaylist> HlsService::playlist(const std::string& name) const {

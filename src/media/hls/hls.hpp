@@ -36,6 +36,10 @@ class HlsPlaylist {
   std::shared_ptr<const std::string> segment(uint64_t seq) const;
   uint64_t next_seq() const;
 
+  // Which publish of the stream the playlist belongs to (a republish continues it).
+  uint64_t generation = 0;
+  bool publishing = false;
+
  private:
   const std::string name_;
   const size_t window_;
@@ -68,7 +72,10 @@ class HlsSegmenter : public media::Sink {
 
 class HlsService {
  public:
-  HlsService(double segment_s, size_t window) : segment_s_(segment_s), window_(window) {}
+  // `dispose_s`: how long an ended stream's playlist and segments stay (a republish within
+  // it continues the playlist after a discontinuity).
+  HlsService(double segment_s, size_t window, uint32_t dispose_s = 60)
+      : segment_s_(segment_s), window_(window), dispose_s_(dispose_s) {}
 
   // On the publisher's loop: starts segmenting `stream`. The publisher owns the segmenter
   // and hands it back to stop() on the same loop when the publish ends.
@@ -81,7 +88,8 @@ class HlsService {
  private:
   double segment_s_;
   size_t window_;
-  mutable std::mutex mu_;
+  uint32_t dispose_s_;
+  mutable std::mutex mu_;  // guards playlists_ and each playlist's generation/publishing
   std::map<std::string, std::shared_ptr<HlsPlaylist>> playlists_;
 };
 
