@@ -247,6 +247,8 @@ void Session::handle(const std::string& type, const json::object& m, const std::
           return reply_error(id_json, "invalid_argument", "count: must be 1..1000");
         count = it->value().get_int64();
       }
+      if (!own_rate_.take(rc.user_rate, rc.user_burst, now_ms()))
+        return reply_error(id_json, "rate_limited", "too many likes; send a count instead");
       return gateway_.like(*this, room, count, id_json);
     }
     std::string rest = R"(,"from":{"id":)";
@@ -299,7 +301,7 @@ void Session::handle(const std::string& type, const json::object& m, const std::
     if (!g.chat) return reply_error(id_json, "permission_denied", "the token does not grant chat");
     auto it = m.find("data");
     if (it == m.end()) return reply_error(id_json, "invalid_argument", "data: required");
-    if (!signal_rate_.take(rc.user_rate, rc.user_burst, now_ms()))
+    if (!own_rate_.take(rc.user_rate, rc.user_burst, now_ms()))
       return reply_error(id_json, "rate_limited", "too many signals; slow down");
     return gateway_.signal(*this, std::string(to->data(), to->size()), json::serialize(it->value()), id_json);
   }

@@ -77,7 +77,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ws::FrameReader::OnMessage on_message_;
   OutQueue out_;
   std::array<boost::asio::const_buffer, OutQueue::kMaxGather> bufs_;
-  TokenBucket signal_rate_;
+  TokenBucket own_rate_;  // signals and likes, which do not pass through a room channel
   int64_t created_ms_;
   int64_t last_heard_ms_;
   int64_t last_ping_ms_;
