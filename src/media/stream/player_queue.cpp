@@ -74,6 +74,7 @@ PlayerQueue::~PlayerQueue() {
 
 void PlayerQueue::flush_now() {
   scheduled_ = false;
+  flush_due_ = true;
   if (idle_) signal_.cancel();
 }
 
@@ -156,14 +157,21 @@ void PlayerQueue::close() {
 asio::awaitable<void> PlayerQueue::run(asio::ip::tcp::socket& socket) {
   std::vector<asio::const_buffer> bufs;
   bufs.reserve(192);
+  bool merging = merge_.count() > 0;
   while (!closed_) {
-    if (items_.empty()) {
-      if (close_when_drained_) {
-        boost::system::error_code ec;
-        socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-        socket.close(ec);
-        closed_ = true;
-        break;
+    if (items_.empty() && close_when_drained_) {
+      boost::system::error_code ec;
+      socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+      socket.close(ec);
+      closed_ = true;
+      break;
+    }
+    // With a merge window, frames that came during a write wait for the loop's next tick
+    // too, instead of going out one by one right after it.
+    if (items_.empty() || (merging && !flush_due_ && !close_when_drained_)) {
+      if (!items_.empty() && !scheduled_) {
+        scheduled_ = true;
+        FlushTick::of_this_thread().add(this, signal_.get_executor(), merge_);
       }
       signal_.expires_at(asio::steady_timer::time_point::max());
       idle_ = true;
@@ -174,6 +182,7 @@ asio::awaitable<void> PlayerQueue::run(asio::ip::tcp::socket& socket) {
     // Gather what is queued (up to 64 items) into one writev.
     bufs.clear();
     size_t n = std::min<size_t>(items_.size(), 64);
+    flush_due_ = items_.size() > n;  // what a full writev left behind goes next, at once
     in_flight_ = n;
     size_t total = 0;
     for (size_t i = 0; i < n; ++i) {

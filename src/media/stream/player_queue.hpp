@@ -83,6 +83,7 @@ class PlayerQueue {
   bool close_when_drained_ = false;
   bool idle_ = false;  // the writer waits for items
   bool scheduled_ = false;  // signed up for the loop's flush tick
+  bool flush_due_ = false;  // the tick came: write what is queued
   uint64_t drops_ = 0;
   uint64_t sent_ = 0;
   boost::asio::steady_timer signal_;
