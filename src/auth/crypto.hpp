@@ -8,6 +8,7 @@
 namespace onair::auth {
 
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
+std::string hmac_sha1(std::string_view key, std::string_view data);    // raw 20 bytes (STUN)
 std::string md5(std::string_view data);                                // raw 16 bytes
 std::string sha1(std::string_view data);                               // raw 20 bytes
 std::string to_hex(std::string_view raw);                              // lowercase
