@@ -157,21 +157,22 @@ void Gateway::stop() {
     bus_.unsubscribe(bus_sub_);
     bus_sub_ = 0;
   }
-  std::atomic<size_t> done{0};
+  // Shared: a loop that runs this after the wait below has given up must not touch the stack.
+  auto done = std::make_shared<std::atomic<size_t>>(0);
   for (auto& l : loops_state_) {
     Loop* lp = l.get();
-    asio::post(lp->io, [lp, &done] {
+    asio::post(lp->io, [lp, done] {
       lp->stopped = true;
       lp->sweep_timer.cancel();
       for (auto& [room, slot] : lp->channels) slot->timer.cancel();
       auto sessions = lp->sessions;
       for (Session* s : sessions) s->close(ws::close_code::going_away, "server shutting down");
-      done.fetch_add(1);
+      done->fetch_add(1);
     });
   }
   // The loops still run; wait until each has started the close handshakes, then give the
   // close frames a moment to leave.
-  for (int i = 0; i < 200 && done.load() < loops_state_.size(); ++i)
+  for (int i = 0; i < 200 && done->load() < loops_state_.size(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
