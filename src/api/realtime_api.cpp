@@ -44,30 +44,36 @@ Result<std::string> message_body(const Services& s, const Body& body) {
   return text;
 }
 
-boost::asio::awaitable<Response> room_message(Services& s, Request& req) {
-  auto actor = authenticate_admin(s, req);
-  if (!actor) co_return Response::error(actor.error());
+// What both endpoints check first: an admin, a JSON body, its type and its body.
+struct ServerMessage {
+  Body body;
+  std::string type, text;
+};
+Result<ServerMessage> server_message(const Services& s, const Request& req) {
+  if (auto actor = authenticate_admin(s, req); !actor) return std::unexpected(actor.error());
   auto body = Body::parse(req);
-  if (!body) co_return Response::error(body.error());
+  if (!body) return std::unexpected(body.error());
   auto type = message_type(*body);
-  if (!type) co_return Response::error(type.error());
+  if (!type) return std::unexpected(type.error());
   auto text = message_body(s, *body);
-  if (!text) co_return Response::error(text.error());
-  auto seq = co_await s.realtime.room_message(req.param("id"), *type, *text);
+  if (!text) return std::unexpected(text.error());
+  return ServerMessage{std::move(*body), std::move(*type), std::move(*text)};
+}
+
+boost::asio::awaitable<Response> room_message(Services& s, Request& req) {
+  auto msg = server_message(s, req);
+  if (!msg) co_return Response::error(msg.error());
+  auto seq = co_await s.realtime.room_message(req.param("id"), msg->type, msg->text);
   if (!seq) co_return Response::error(seq.error());
   co_return json_response(200, json::object{{"seq", *seq}});
 }
 
 boost::asio::awaitable<Response> push(Services& s, Request& req) {
-  auto actor = authenticate_admin(s, req);
-  if (!actor) co_return Response::error(actor.error());
-  auto body = Body::parse(req);
-  if (!body) co_return Response::error(body.error());
-  auto type = message_type(*body);
-  if (!type) co_return Response::error(type.error());
-  auto text = message_body(s, *body);
-  if (!text) co_return Response::error(text.error());
-  const json::object& o = body->object();
+  auto msg = server_message(s, req);
+  if (!msg) co_return Response::error(msg.error());
+  const std::string& type = msg->type;
+  const std::string& text = msg->text;
+  const json::object& o = msg->body.object();
   int targets = int(o.contains("users")) + int(o.contains("room")) + int(o.contains("all"));
   if (targets != 1) co_return Response::error(Error(ErrorCode::invalid_argument, "give exactly one of users, room, all"));
   if (auto it = o.find("users"); it != o.end()) {
@@ -79,18 +85,18 @@ boost::asio::awaitable<Response> push(Services& s, Request& req) {
         co_return Response::error(Error(ErrorCode::invalid_argument, "users: a list of 1..1000 user ids"));
       users.emplace_back(u.get_string());
     }
-    uint64_t n = s.realtime.push_users(users, *type, *text);
+    uint64_t n = s.realtime.push_users(users, type, text);
     co_return json_response(200, json::object{{"users", n}});
   }
   if (auto it = o.find("room"); it != o.end()) {
     if (!it->value().is_string()) co_return Response::error(Error(ErrorCode::invalid_argument, "room: a room id"));
-    auto seq = co_await s.realtime.room_message(std::string(it->value().get_string()), *type, *text);
+    auto seq = co_await s.realtime.room_message(std::string(it->value().get_string()), type, text);
     if (!seq) co_return Response::error(seq.error());
     co_return json_response(200, json::object{{"seq", *seq}});
   }
   if (!o.at("all").is_bool() || !o.at("all").get_bool())
     co_return Response::error(Error(ErrorCode::invalid_argument, "all: true"));
-  s.realtime.push_all(*type, *text);
+  s.realtime.push_all(type, text);
   co_return json_response(200, json::object{{"all", true}});
 }
 

@@ -15,6 +15,7 @@
 
 #include "auth/crypto.hpp"
 #include "core/async.hpp"
+#include "core/ids.hpp"
 #include "core/metrics.hpp"
 #include "realtime/channel.hpp"
 #include "realtime/inbox.hpp"
@@ -28,10 +29,7 @@ namespace json = boost::json;
 
 namespace {
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t now_ms() { return unix_ms(); }
 int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();

@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "core/ids.hpp"
 #include "core/metrics.hpp"
 #include "realtime/gateway.hpp"
 #include "realtime/messages.hpp"
@@ -18,10 +19,7 @@ namespace json = boost::json;
 
 namespace {
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t now_ms() { return unix_ms(); }
 
 Counter& messages_in(const std::string& type) {
   static Counter& chat = metrics().counter("onair_rt_messages_in_total", "Client messages received", {{"type", "chat"}});
@@ -47,6 +45,21 @@ bool valid_room_id(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s)
     if (!(std::isalnum(uint8_t(c)) || c == '-' || c == '_')) return false;
+  return true;
+}
+
+// The optional "since" of subscribe and sync: absent or null leaves `out` empty; false when
+// it is not a seq.
+bool since_of(const json::object& m, std::optional<uint64_t>& out) {
+  auto it = m.find("since");
+  if (it == m.end() || it->value().is_null()) return true;
+  if (it->value().is_uint64()) {
+    out = it->value().get_uint64();
+  } else if (it->value().is_int64() && it->value().get_int64() >= 0) {
+    out = uint64_t(it->value().get_int64());
+  } else {
+    return false;
+  }
   return true;
 }
 
@@ -215,15 +228,7 @@ void Session::handle(const std::string& type, const json::object& m, const std::
     if (!g.subscribe || !g.allows_room(room))
       return reply_error(id_json, "permission_denied", "the token does not grant subscribe on room " + room);
     std::optional<uint64_t> since;
-    if (auto it = m.find("since"); it != m.end() && !it->value().is_null()) {
-      if (it->value().is_uint64()) {
-        since = it->value().get_uint64();
-      } else if (it->value().is_int64() && it->value().get_int64() >= 0) {
-        since = uint64_t(it->value().get_int64());
-      } else {
-        return reply_error(id_json, "invalid_argument", "since: a seq (integer >= 0)");
-      }
-    }
+    if (!since_of(m, since)) return reply_error(id_json, "invalid_argument", "since: a seq (integer >= 0)");
     bool already = false;
     for (const auto& r : rooms) already |= r.first == room;
     if (!already && rooms.size() >= rc.max_subscriptions)
@@ -306,17 +311,9 @@ void Session::handle(const std::string& type, const json::object& m, const std::
     return gateway_.signal(*this, std::string(to->data(), to->size()), json::serialize(it->value()), id_json);
   }
   if (type == "sync") {
-    uint64_t since = 0;
-    if (auto it = m.find("since"); it != m.end()) {
-      if (it->value().is_uint64()) {
-        since = it->value().get_uint64();
-      } else if (it->value().is_int64() && it->value().get_int64() >= 0) {
-        since = uint64_t(it->value().get_int64());
-      } else {
-        return reply_error(id_json, "invalid_argument", "since: a seq (integer >= 0)");
-      }
-    }
-    return gateway_.sync(*this, since, id_json);
+    std::optional<uint64_t> since;
+    if (!since_of(m, since)) return reply_error(id_json, "invalid_argument", "since: a seq (integer >= 0)");
+    return gateway_.sync(*this, since.value_or(0), id_json);
   }
   bad_messages().inc();
   reply_error(id_json, "invalid_argument", "unknown type: " + type);
