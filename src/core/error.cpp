@@ -10,9 +10,11 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::permission_denied: return "permission_denied";
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::method_not_allowed: return "method_not_allowed";
+    case ErrorCode::not_acceptable: return "not_acceptable";
     case ErrorCode::conflict: return "conflict";
     case ErrorCode::gone: return "gone";
     case ErrorCode::payload_too_large: return "payload_too_large";
+    case ErrorCode::unsupported_media_type: return "unsupported_media_type";
     case ErrorCode::rate_limited: return "rate_limited";
     case ErrorCode::internal: return "internal";
     case ErrorCode::unavailable: return "unavailable";
@@ -28,9 +30,11 @@ int http_status(ErrorCode code) {
     case ErrorCode::permission_denied: return 403;
     case ErrorCode::not_found: return 404;
     case ErrorCode::method_not_allowed: return 405;
+    case ErrorCode::not_acceptable: return 406;
     case ErrorCode::conflict: return 409;
     case ErrorCode::gone: return 410;
     case ErrorCode::payload_too_large: return 413;
+    case ErrorCode::unsupported_media_type: return 415;
     case ErrorCode::rate_limited: return 429;
     case ErrorCode::internal: return 500;
     case ErrorCode::unavailable: return 503;

@@ -16,9 +16,11 @@ enum class ErrorCode {
   permission_denied,  // 403
   not_found,          // 404
   method_not_allowed, // 405
+  not_acceptable,     // 406 (WHIP/WHEP: an offer with nothing we can answer)
   conflict,           // 409
   gone,               // 410
   payload_too_large,  // 413
+  unsupported_media_type, // 415
   rate_limited,       // 429
   internal,           // 500
   unavailable,        // 503
