@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -55,6 +56,24 @@ class Section {
       err = name(key) + (std::is_same_v<T, bool> ? ": not a boolean"
                          : std::is_integral_v<T> ? ": not a number"
                                                  : ": not a string");
+    }
+  }
+
+  // A list of non-empty strings.
+  void read_strings(const char* key, std::vector<std::string>& out, std::string& err) {
+    YAML::Node v = child(key);
+    if (!err.empty() || !v || v.IsNull()) return;
+    if (!v.IsSequence()) {
+      err = name(key) + ": must be a list";
+      return;
+    }
+    out.clear();
+    for (const auto& item : v) {
+      if (!item.IsScalar() || item.as<std::string>().empty()) {
+        err = name(key) + ": every item must be a non-empty string";
+        return;
+      }
+      out.push_back(item.as<std::string>());
     }
   }
 
@@ -354,6 +373,41 @@ Result<Config> read_config(YAML::Node root) {
   if (err.empty() && r.queue_hard_bytes < r.queue_bytes)
     err = "realtime.queue_hard_bytes: must be at least realtime.queue_bytes";
   if (err.empty() && r.user_rate == 0) err = "realtime.user_rate: must be > 0";
+
+  Section wr(top.child("webrtc"), "webrtc");
+  wr.read("enabled", c.webrtc.enabled, err);
+  wr.read("udp_addr", c.webrtc.udp_addr, err);
+  wr.read_strings("public_ips", c.webrtc.public_ips, err);
+  wr.read("tcp", c.webrtc.tcp, err);
+  wr.read_strings("ice_servers", c.webrtc.ice_servers, err);
+  wr.read("consent_timeout_s", c.webrtc.consent_timeout_s, err);
+  wr.read("connect_timeout_s", c.webrtc.connect_timeout_s, err);
+  wr.read_strings("video_codecs", c.webrtc.video_codecs, err);
+  wr.read("keyframe_request_ms", c.webrtc.keyframe_request_ms, err);
+  wr.read("packet_cache", c.webrtc.packet_cache, err);
+  wr.read("max_sessions", c.webrtc.max_sessions, err);
+  wr.read("drop_inbound_every", c.webrtc.drop_inbound_every, err);
+  wr.finish(err);
+  const auto& w = c.webrtc;
+  if (err.empty()) {
+    for (const auto& codec : w.video_codecs)
+      if (codec != "VP8" && codec != "H264") err = "webrtc.video_codecs: only VP8 and H264, got " + codec;
+  }
+  if (err.empty() && w.video_codecs.empty()) err = "webrtc.video_codecs: at least one";
+  if (err.empty() && w.consent_timeout_s == 0) err = "webrtc.consent_timeout_s: must be > 0";
+  if (err.empty() && w.connect_timeout_s == 0) err = "webrtc.connect_timeout_s: must be > 0";
+  if (err.empty() && (w.packet_cache < 64 || w.packet_cache > 32768 || (w.packet_cache & (w.packet_cache - 1))))
+    err = "webrtc.packet_cache: a power of two, 64..32768";
+  if (err.empty()) {
+    if (auto r = split_host_port(w.udp_addr); !r) err = "webrtc.udp_addr: " + r.error().message();
+  }
+  if (err.empty()) {
+    for (const auto& ip : w.public_ips) {
+      boost::system::error_code ec;
+      boost::asio::ip::make_address(ip, ec);
+      if (ec) err = "webrtc.public_ips: not an IP address: " + ip;
+    }
+  }
 
   top.finish(err);
 

@@ -146,6 +146,21 @@ struct RealtimeConfig {
   std::string filter = "mask";       // mask | reject
 };
 
+struct WebRtcConfig {
+  bool enabled = true;
+  std::string udp_addr = "0.0.0.0:8000";  // ICE-lite on UDP, and ICE-TCP passive on the same port
+  std::vector<std::string> public_ips;    // candidates; empty: the host's own addresses
+  bool tcp = true;                        // also offer a passive TCP candidate (RFC 6544)
+  std::vector<std::string> ice_servers;   // STUN/TURN URLs announced in WHIP/WHEP Link headers
+  uint32_t consent_timeout_s = 30;        // a peer silent this long is closed (RFC 7675)
+  uint32_t connect_timeout_s = 30;        // from the answer until DTLS is up
+  std::vector<std::string> video_codecs = {"VP8", "H264"};  // preference order
+  uint32_t keyframe_request_ms = 500;     // PLI/FIR to a publisher at most this often
+  uint32_t packet_cache = 1024;           // video packets kept per track to answer NACKs
+  uint32_t max_sessions = 2000;           // WHIP + WHEP sessions on this node
+  uint32_t drop_inbound_every = 0;        // tests only: lose every Nth media packet from publishers
+};
+
 struct Config {
   uint32_t node_id = 1;
   std::string data_dir = "./onair-data";
@@ -164,6 +179,7 @@ struct Config {
   std::vector<WebhookConfig> webhooks;
   WebhookDelivery webhook_delivery;
   RealtimeConfig realtime;
+  WebRtcConfig webrtc;
 };
 
 // Loads `path` (empty: defaults only), then applies `environ`-style overrides
