@@ -74,6 +74,7 @@ void register_routes(http::Router& router, Services& s) {
   register_gift_routes(router, s);
   register_media_routes(router, s);
   register_realtime_routes(router, s);
+  register_webrtc_routes(router, s);
 }
 
 }  // namespace onair::api

@@ -12,5 +12,6 @@ void register_auth_routes(http::Router& router, Services& s);
 void register_ops_routes(http::Router& router, Services& s);
 void register_media_routes(http::Router& router, Services& s);
 void register_realtime_routes(http::Router& router, Services& s);
+void register_webrtc_routes(http::Router& router, Services& s);
 
 }  // namespace onair::api

@@ -15,6 +15,7 @@
 #include "http/router.hpp"
 #include "media/hls/hls.hpp"
 #include "media/stream/stream_hub.hpp"
+#include "media/webrtc/webrtc_service.hpp"
 #include "realtime/gateway.hpp"
 #include "rooms/room_strand.hpp"
 #include "store/store.hpp"
@@ -37,6 +38,7 @@ struct Services {
   media::StreamHub& hub;
   hls::HlsService& hls;
   realtime::Gateway& realtime;
+  webrtc::WebRtcService& webrtc;
 };
 
 // Every /v1 endpoint and the operations endpoints.

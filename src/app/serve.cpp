@@ -1,6 +1,9 @@
 #include "app/serve.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/json.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 #include <signal.h>
@@ -20,6 +23,7 @@
 #include "http/server.hpp"
 #include "media/rtmp/rtmp_server.hpp"
 #include "media/stream/stream_hub.hpp"
+#include "media/webrtc/webrtc_service.hpp"
 #include "realtime/gateway.hpp"
 #include "rooms/room_strand.hpp"
 #include "store/store.hpp"
@@ -110,6 +114,44 @@ int serve(Config config, bool created_secrets) {
   http::Router router;
   http::HttpServer server(config.http, config.log.access, loops, router);
   realtime::Gateway gateway(config, loops, keys, bus, *strand);
+  webrtc::WebRtcService webrtc_service(config, loops, hub);
+  // The loudest publisher of a room, as a room event (REALTIME.md: active_speaker).
+  webrtc_service.on_active_speaker = [&gateway, &loops](const std::string& room, const std::string& user,
+                                                        const std::string& stream) {
+    boost::json::object o;
+    o["user"] = user.empty() ? boost::json::value(nullptr) : boost::json::value(user);
+    o["stream"] = stream.empty() ? boost::json::value(nullptr) : boost::json::value(stream);
+    boost::asio::co_spawn(
+        loops.at(0),
+        [&gateway, room, body = boost::json::serialize(o)]() -> boost::asio::awaitable<void> {
+          co_await gateway.room_message(room, "active_speaker", body);
+        },
+        boost::asio::detached);
+  };
+  // Members who leave, lose their seat or are kicked stop publishing and playing at once.
+  webrtc::WebRtcService* rtc = &webrtc_service;
+  uint64_t rtc_bus = bus.subscribe([rtc](const bus::EventPtr& e) {
+    using bus::EventType;
+    if (e->type == EventType::room_closed) {
+      rtc->end_member_sessions(e->room, "", false, "the room closed");
+      return;
+    }
+    if (e->type != EventType::member_left && e->type != EventType::seat_changed) return;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(e->data, ec);
+    if (ec || !v.is_object()) return;
+    const auto& o = v.as_object();
+    const auto* user = o.if_contains("user");
+    if (!user || !user->is_string()) return;
+    if (e->type == EventType::member_left) {
+      rtc->end_member_sessions(e->room, std::string(user->as_string()), false, "left the room");
+      return;
+    }
+    const auto* action = o.if_contains("action");
+    std::string a = action && action->is_string() ? std::string(action->as_string()) : "";
+    if (a != "taken" && a != "updated" && a != "live" && a != "stopped")
+      rtc->end_member_sessions(e->room, std::string(user->as_string()), true, "the seat was given up");
+  });
   api::Services services{config,
                          keys,
                          signer,
@@ -124,7 +166,8 @@ int serve(Config config, bool created_secrets) {
                          unix_ms(),
                          hub,
                          hls,
-                         gateway};
+                         gateway,
+                         webrtc_service};
   api::register_routes(router, services);
 
   auto& m = metrics();
@@ -154,18 +197,39 @@ int serve(Config config, bool created_secrets) {
     (*store)->close();
     return 1;
   }
+  if (auto r = webrtc_service.start(); !r) {
+    spdlog::critical("{}", r.error().message());
+    rtmp_server.stop();
+    server.stop(0);
+    strand->stop();
+    dispatcher.stop();
+    (*store)->close();
+    return 1;
+  }
+  m.gauge_fn("onair_webrtc_publishers", "WHIP sessions", [rtc] { return double(rtc->stats().publishers); });
+  m.gauge_fn("onair_webrtc_subscribers", "WHEP sessions", [rtc] { return double(rtc->stats().subscribers); });
+  m.counter_fn("onair_webrtc_packets_in_total", "RTP packets received from publishers",
+               [rtc] { return double(rtc->stats().packets_in); });
+  m.counter_fn("onair_webrtc_packets_out_total", "RTP packets sent to viewers",
+               [rtc] { return double(rtc->stats().packets_out); });
+  m.counter_fn("onair_webrtc_nacks_total", "Packets viewers asked again for (NACK)",
+               [rtc] { return double(rtc->stats().nacks); });
+  m.counter_fn("onair_webrtc_retransmits_total", "NACKed packets resent from the cache",
+               [rtc] { return double(rtc->stats().retransmits); });
   loops.start();
   gateway.start();
   ready = true;
-  spdlog::info("onair serving http={} port={} rtmp_port={} loops={} node_id={} store={} media_auth={}",
-               config.http.addr, server.port(), rtmp_server.port(), loops.size(), config.node_id,
-               config.store.driver, config.media.auth);
+  spdlog::info("onair serving http={} port={} rtmp_port={} webrtc_udp_port={} loops={} node_id={} store={} media_auth={}",
+               config.http.addr, server.port(), rtmp_server.port(), webrtc_service.udp_port(), loops.size(),
+               config.node_id, config.store.driver, config.media.auth);
   if (created_secrets) print_welcome(config, keys, server.port());
 
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("onair: {} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   ready = false;
+  bus.unsubscribe(rtc_bus);
+  webrtc_service.stop();
   rtmp_server.stop();
   gateway.stop();
   server.stop(5000);

@@ -95,11 +95,17 @@ void MetricsRegistry::gauge_fn(const std::string& name, const std::string& help,
   family(name, help, Type::gauge_fn).fn = std::move(fn);
 }
 
+void MetricsRegistry::counter_fn(const std::string& name, const std::string& help,
+                                 std::function<double()> fn) {
+  std::lock_guard lock(mu_);
+  family(name, help, Type::counter_fn).fn = std::move(fn);
+}
+
 std::string MetricsRegistry::render() const {
   std::lock_guard lock(mu_);
   std::string out;
   for (const auto& [name, f] : families_) {
-    const char* type = f.type == Type::counter     ? "counter"
+    const char* type = f.type == Type::counter || f.type == Type::counter_fn ? "counter"
                        : f.type == Type::histogram ? "histogram"
                                                    : "gauge";
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, f.help, name, type);
@@ -114,6 +120,7 @@ std::string MetricsRegistry::render() const {
         for (const auto& [l, g] : f.gauges) out += fmt::format("{} {}\n", series("", l), g->value());
         break;
       case Type::gauge_fn:
+      case Type::counter_fn:
         out += fmt::format("{} {}\n", name, fmt_double(f.fn ? f.fn() : 0));
         break;
       case Type::histogram:

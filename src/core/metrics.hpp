@@ -60,12 +60,14 @@ class MetricsRegistry {
                        const std::vector<double>& bounds, const Labels& labels = {});
   // A gauge read at scrape time (rooms open, queue length...). Must be thread-safe.
   void gauge_fn(const std::string& name, const std::string& help, std::function<double()> fn);
+  // A counter kept elsewhere and read at scrape time (a loop's own totals). Thread-safe fn.
+  void counter_fn(const std::string& name, const std::string& help, std::function<double()> fn);
 
   // Prometheus text exposition format 0.0.4.
   std::string render() const;
 
  private:
-  enum class Type { counter, gauge, histogram, gauge_fn };
+  enum class Type { counter, gauge, histogram, gauge_fn, counter_fn };
   struct Family {
     Type type;
     std::string help;

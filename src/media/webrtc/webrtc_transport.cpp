@@ -6,8 +6,10 @@
 
 namespace onair::webrtc {
 
-int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+int64_t steady_ms() { return steady_us() / 1000; }
+
+int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -51,7 +53,7 @@ void WebRtcTransport::on_datagram(uint8_t* data, size_t len, const stun::Address
         return;
       }
       ++counters_.rtp_in;
-      handler_.on_rtp(data, len, steady_ms());
+      handler_.on_rtp(data, len, steady_us());
       return;
     }
     case PacketKind::rtcp: {

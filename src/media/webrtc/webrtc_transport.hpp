@@ -21,6 +21,7 @@ namespace onair::webrtc {
 
 // Milliseconds of the monotonic clock, the time base of every WebRTC timer.
 int64_t steady_ms();
+int64_t steady_us();
 
 class WebRtcTransport : public UdpServer::Peer, public DtlsTransport::Listener {
  public:
@@ -28,8 +29,9 @@ class WebRtcTransport : public UdpServer::Peer, public DtlsTransport::Listener {
    public:
     virtual ~Handler() = default;
     virtual void on_transport_connected() = 0;
-    // Decrypted packets, changeable in place; `now_ms` is the steady clock.
-    virtual void on_rtp(uint8_t* packet, size_t len, int64_t now_ms) = 0;
+    // Decrypted packets, changeable in place. RTP carries its arrival time in microseconds
+    // (transport-wide feedback reports 250 us steps); RTCP in milliseconds. Steady clock.
+    virtual void on_rtp(uint8_t* packet, size_t len, int64_t now_us) = 0;
     virtual void on_rtcp(uint8_t* packet, size_t len, int64_t now_ms) = 0;
     virtual void on_transport_closed(std::string_view reason) = 0;
   };

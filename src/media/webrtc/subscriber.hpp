@@ -1,0 +1,74 @@
+#pragma once
+// Subscriber: a WHEP session, the consumer side of the SFU. For each kind it sends one RTP
+// stream with its own SSRC, payload type, sequence numbers and timestamps (SeqTsRewriter),
+// so a viewer sees one continuous stream even when the source's simulcast layer changes.
+// Video starts, and changes layer, only at a keyframe; until then the publisher is asked for
+// one. The viewer's NACKs are answered from the publisher's packet cache, its PLI/FIR go to
+// the publisher (throttled there), and it gets sender reports every second.
+// Owned by the WebRtcService; runs on the WebRTC loop; nothing per packet allocates.
+#include <cstdint>
+#include <optional>
+
+#include "media/webrtc/codec_vp8.hpp"
+#include "media/webrtc/peer_session.hpp"
+#include "media/webrtc/publisher.hpp"
+#include "media/webrtc/receive_stats.hpp"
+#include "media/webrtc/rtp_rewriter.hpp"
+
+namespace onair::webrtc {
+
+class Subscriber final : public PeerSession {
+ public:
+  static constexpr size_t kNoLayer = SIZE_MAX;
+
+  // `layer`: the simulcast layer wanted (0 lowest); clamped to what the publisher sends.
+  Subscriber(std::string id, std::string stream, SessionOwner owner, Negotiated negotiated, Publisher& source,
+             size_t layer);
+  ~Subscriber() override;
+
+  // From the Publisher, for every packet of `layer` it received (decrypted, not changed).
+  void forward(const Publisher::Layer& layer, const rtp::Packet& p, bool keyframe, int64_t now_ms);
+  // A packet of `layer` that will not be forwarded (padding): no gap for the viewer.
+  void skip(const Publisher::Layer& layer, uint16_t seq);
+  void on_publisher_gone(Publisher* p);
+
+  // Asks for another simulcast layer; the switch happens at its next keyframe.
+  void set_layer(size_t layer, int64_t now_ms);
+  size_t target_layer() const { return video_.target; }
+  size_t current_layer() const { return video_.current; }
+
+  void tick(int64_t now_ms) override;
+  void on_transport_connected() override;
+  void on_rtp(uint8_t*, size_t, int64_t) override {}  // a recvonly peer sends no media
+  void on_rtcp(uint8_t* packet, size_t len, int64_t now_ms) override;
+
+  struct Counters {
+    uint64_t packets = 0, nacks = 0, retransmitted = 0, nack_misses = 0, plis = 0;
+  };
+  const Counters& counters() const { return counters_; }
+
+ private:
+  struct Consumer {
+    const NegotiatedMedia* media = nullptr;
+    uint32_t ssrc = 0;
+    std::optional<SeqTsRewriter> rewriter;
+    std::optional<SendStats> stats;
+    vp8::PictureIdRewriter picture_ids;
+    size_t current = kNoLayer;  // the layer being sent
+    size_t target = 0;          // the layer wanted
+  };
+  void on_end() override;
+  bool send(Consumer& c, const Publisher::Layer& layer, const rtp::Packet& p, bool switched, int64_t now_ms);
+  void answer_nack(Consumer& c, uint16_t out_seq, int64_t now_ms);
+  size_t usable_layer(size_t wanted, int64_t now_ms) const;
+
+  Negotiated negotiated_;
+  Publisher* source_;
+  Consumer audio_, video_;
+  size_t wanted_layer_;
+  uint16_t transport_seq_ = 0;
+  int64_t next_report_ms_ = 0;
+  Counters counters_;
+};
+
+}  // namespace onair::webrtc
