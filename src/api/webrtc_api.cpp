@@ -9,6 +9,10 @@
 #include "api/routes.hpp"
 #include "core/ids.hpp"
 
+namespace onair::embedded {
+std::string_view webrtc_page();
+}
+
 namespace onair::api {
 namespace asio = boost::asio;
 using http::Request;
@@ -91,10 +95,12 @@ asio::awaitable<Response> create(Services& s, Request& req, webrtc::PeerSession:
   auto action = kind == webrtc::PeerSession::Kind::publish ? auth::StreamAction::publish : auth::StreamAction::play;
   auto owner = co_await authorize(s, req, stream, action);
   if (!owner) co_return Response::error(owner.error());
-  Result<webrtc::WebRtcService::Answer> answer =
-      kind == webrtc::PeerSession::Kind::publish
-          ? co_await s.webrtc.publish(stream, req.body, *owner)
-          : co_await s.webrtc.play(stream, req.body, *owner, req.query_param("layer").value_or(""));
+  // Not a ?: with co_await in both arms: g++ 12 destroys the result twice.
+  Result<webrtc::WebRtcService::Answer> answer = fail(ErrorCode::internal, "unreachable");
+  if (kind == webrtc::PeerSession::Kind::publish)
+    answer = co_await s.webrtc.publish(stream, req.body, *owner);
+  else
+    answer = co_await s.webrtc.play(stream, req.body, *owner, req.query_param("layer").value_or(""));
   if (!answer) co_return Response::error(answer.error());
   Response r;
   r.status = 201;
@@ -118,6 +124,13 @@ asio::awaitable<Response> remove(Services& s, Request& req, webrtc::PeerSession:
 
 void register_webrtc_routes(http::Router& router, Services& s) {
   using Kind = webrtc::PeerSession::Kind;
+  // The test page: publish the camera with WHIP, play with WHEP (web/webrtc.html).
+  router.add("GET", "/web/webrtc.html", [](Request&) -> asio::awaitable<Response> {
+    Response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = std::string(embedded::webrtc_page());
+    co_return r;
+  });
   router.add("POST", "/v1/whip/{stream}", [&s](Request& req) { return create(s, req, Kind::publish); });
   router.add("POST", "/v1/whep/{stream}", [&s](Request& req) { return create(s, req, Kind::play); });
   // The session URL is a capability: 128 random bits that only the creator was told.

@@ -117,6 +117,18 @@ std::string raw_exchange(uint16_t port, const std::string& bytes) {
   return out;
 }
 
+uint16_t free_udp_port() {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
 bool eventually(const std::function<bool()>& pred, int ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -142,6 +154,7 @@ Server::Server(std::string extra_yaml, std::string dir)
   std::filesystem::create_directories(dir_);
   port_ = free_port();
   rtmp_port_ = free_port();
+  webrtc_port_ = free_udp_port();
   // The test's own YAML; the harness's settings come as ONAIR_ environment overrides so
   // both can name the same sections.
   std::ofstream f(dir_ + "/onair.yaml");
@@ -167,6 +180,7 @@ void Server::start() {
     ::setenv("ONAIR_WORKERS", "2", 1);
     ::setenv("ONAIR_HTTP__ADDR", ("127.0.0.1:" + std::to_string(port_)).c_str(), 1);
     ::setenv("ONAIR_RTMP__ADDR", ("127.0.0.1:" + std::to_string(rtmp_port_)).c_str(), 1);
+    ::setenv("ONAIR_WEBRTC__UDP_ADDR", ("127.0.0.1:" + std::to_string(webrtc_port_)).c_str(), 1);
     ::setenv((std::string("ONAIR_AUTH__KEYS__") + kKey).c_str(), kSecret, 1);
     ::setenv("ONAIR_MEDIA__KEY", kMediaKey, 1);
     ::execl(ONAIR_BINARY, ONAIR_BINARY, "serve", "-c", cfg.c_str(), nullptr);

@@ -48,6 +48,7 @@ class Server {
 
   uint16_t port() const { return port_; }
   uint16_t rtmp_port() const { return rtmp_port_; }
+  uint16_t webrtc_port() const { return webrtc_port_; }
   const std::string& dir() const { return dir_; }
   std::string log() const;  // what the server printed so far
   bool running() const { return pid_ > 0; }
@@ -78,6 +79,7 @@ class Server {
   std::string dir_;
   bool own_dir_ = false;
   uint16_t port_ = 0;
+  uint16_t webrtc_port_ = 0;
   uint16_t rtmp_port_ = 0;
   int pid_ = 0;
   auth::TokenKeys keys_;
