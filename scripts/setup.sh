@@ -12,6 +12,7 @@ packages=(
   ffmpeg
   clang-16 libclang-rt-16-dev
   chromium
+  iproute2 util-linux
 )
 
 missing=()

@@ -387,6 +387,7 @@ Result<Config> read_config(YAML::Node root) {
   wr.read("packet_cache", c.webrtc.packet_cache, err);
   wr.read("max_sessions", c.webrtc.max_sessions, err);
   wr.read("drop_inbound_every", c.webrtc.drop_inbound_every, err);
+  wr.read("drop_outbound_every", c.webrtc.drop_outbound_every, err);
   wr.finish(err);
   const auto& w = c.webrtc;
   if (err.empty()) {

@@ -159,6 +159,7 @@ struct WebRtcConfig {
   uint32_t packet_cache = 1024;           // video packets kept per track to answer NACKs
   uint32_t max_sessions = 2000;           // WHIP + WHEP sessions on this node
   uint32_t drop_inbound_every = 0;        // tests only: lose every Nth media packet from publishers
+  uint32_t drop_outbound_every = 0;       // tests only: lose every Nth video packet to viewers
 };
 
 struct Config {

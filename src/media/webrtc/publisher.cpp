@@ -140,10 +140,6 @@ void Publisher::on_rtp(uint8_t* packet, size_t len, int64_t now_us) {
     ++counters_.unknown_ssrc;
     return;
   }
-  if (options_.drop_inbound_every && ++arrivals_ % options_.drop_inbound_every == 0) {
-    ++counters_.dropped_for_test;
-    return;
-  }
   ++counters_.packets;
   ++layer->packets;
   layer->last_packet_ms = now_ms;

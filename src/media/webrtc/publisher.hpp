@@ -29,7 +29,6 @@ class Subscriber;
 struct PublisherOptions {
   int64_t keyframe_request_ms = 500;
   size_t packet_cache = 1024;
-  uint32_t drop_inbound_every = 0;  // tests: lose every Nth media packet on arrival
   std::function<void(uint64_t producer, uint8_t level, std::optional<bool> voice, int64_t now_ms)> on_audio_level;
 };
 
@@ -79,7 +78,7 @@ class Publisher final : public PeerSession {
   void on_rtcp(uint8_t* packet, size_t len, int64_t now_ms) override;
 
   struct Counters {
-    uint64_t packets = 0, unknown_ssrc = 0, malformed = 0, dropped_for_test = 0, nacks_sent = 0, plis_sent = 0;
+    uint64_t packets = 0, unknown_ssrc = 0, malformed = 0, nacks_sent = 0, plis_sent = 0;
   };
   const Counters& counters() const { return counters_; }
 
@@ -101,7 +100,6 @@ class Publisher final : public PeerSession {
   std::unique_ptr<twcc::TwccRecorder> twcc_;
   std::vector<Subscriber*> subscribers_;
   int64_t next_report_ms_ = 0, next_twcc_ms_ = 0;
-  uint64_t arrivals_ = 0;
   uint8_t fir_seq_ = 0;  // RFC 5104 4.3.1.2: one more per new request
   Counters counters_;
 };

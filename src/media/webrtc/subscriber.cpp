@@ -19,11 +19,12 @@ T random_value() {
 }  // namespace
 
 Subscriber::Subscriber(std::string id, std::string stream, SessionOwner owner, Negotiated negotiated,
-                       Publisher& source, size_t layer)
+                       Publisher& source, size_t layer, uint32_t drop_every)
     : PeerSession(Kind::play, std::move(id), std::move(stream), std::move(owner)),
       negotiated_(std::move(negotiated)),
       source_(&source),
-      wanted_layer_(layer) {
+      wanted_layer_(layer),
+      drop_every_(drop_every) {
   for (const auto& m : negotiated_.media) {
     Consumer& c = m.kind == MediaKind::audio ? audio_ : video_;
     if (c.media) continue;
@@ -84,7 +85,7 @@ void Subscriber::forward(const Publisher::Layer& layer, const rtp::Packet& p, bo
 }
 
 bool Subscriber::send(Consumer& c, const Publisher::Layer& layer, const rtp::Packet& p, bool switched,
-                      int64_t now_ms) {
+                      int64_t now_ms, bool retransmission) {
   int64_t now_us = now_ms * 1000;
   std::optional<RtpNumbers> numbers;
   if (switched || !c.rewriter->started())
@@ -92,6 +93,11 @@ bool Subscriber::send(Consumer& c, const Publisher::Layer& layer, const rtp::Pac
   else
     numbers = c.rewriter->rewrite(layer.ssrc, p.sequence_number(), p.timestamp(), now_us);
   if (!numbers) return false;
+  if (drop_every_ && layer.kind == MediaKind::video && !retransmission && !switched &&
+      ++video_sent_ % drop_every_ == 0) {
+    ++counters_.dropped_for_test;  // numbered but never sent: the viewer sees a gap
+    return true;
+  }
 
   const NegotiatedMedia& m = *c.media;
   rtp::Extension exts[4];
@@ -150,7 +156,7 @@ void Subscriber::answer_nack(Consumer& c, uint16_t out_seq, int64_t now_ms) {
     ++counters_.nack_misses;
     return;
   }
-  if (send(c, *layer, *p, false, now_ms)) ++counters_.retransmitted;
+  if (send(c, *layer, *p, false, now_ms, true)) ++counters_.retransmitted;
 }
 
 void Subscriber::on_rtcp(uint8_t* packet, size_t len, int64_t now_ms) {

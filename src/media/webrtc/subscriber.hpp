@@ -22,8 +22,10 @@ class Subscriber final : public PeerSession {
   static constexpr size_t kNoLayer = SIZE_MAX;
 
   // `layer`: the simulcast layer wanted (0 lowest); clamped to what the publisher sends.
+  // `drop_every` (tests): lose every Nth video packet on its first sending, so the viewer
+  // must NACK it.
   Subscriber(std::string id, std::string stream, SessionOwner owner, Negotiated negotiated, Publisher& source,
-             size_t layer);
+             size_t layer, uint32_t drop_every = 0);
   ~Subscriber() override;
 
   // From the Publisher, for every packet of `layer` it received (decrypted, not changed).
@@ -43,7 +45,7 @@ class Subscriber final : public PeerSession {
   void on_rtcp(uint8_t* packet, size_t len, int64_t now_ms) override;
 
   struct Counters {
-    uint64_t packets = 0, nacks = 0, retransmitted = 0, nack_misses = 0, plis = 0;
+    uint64_t packets = 0, nacks = 0, retransmitted = 0, nack_misses = 0, plis = 0, dropped_for_test = 0;
   };
   const Counters& counters() const { return counters_; }
 
@@ -58,7 +60,8 @@ class Subscriber final : public PeerSession {
     size_t target = 0;          // the layer wanted
   };
   void on_end() override;
-  bool send(Consumer& c, const Publisher::Layer& layer, const rtp::Packet& p, bool switched, int64_t now_ms);
+  bool send(Consumer& c, const Publisher::Layer& layer, const rtp::Packet& p, bool switched, int64_t now_ms,
+            bool retransmission = false);
   void answer_nack(Consumer& c, uint16_t out_seq, int64_t now_ms);
   size_t usable_layer(size_t wanted, int64_t now_ms) const;
 
@@ -66,6 +69,8 @@ class Subscriber final : public PeerSession {
   Publisher* source_;
   Consumer audio_, video_;
   size_t wanted_layer_;
+  uint32_t drop_every_;
+  uint64_t video_sent_ = 0;
   uint16_t transport_seq_ = 0;
   int64_t next_report_ms_ = 0;
   Counters counters_;

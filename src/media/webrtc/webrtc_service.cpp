@@ -181,7 +181,6 @@ struct WebRtcService::Impl {
     PublisherOptions options;
     options.keyframe_request_ms = config.webrtc.keyframe_request_ms;
     options.packet_cache = config.webrtc.packet_cache;
-    options.drop_inbound_every = config.webrtc.drop_inbound_every;
     if (!room.empty()) {
       RoomSpeakers* rs = &speakers[room];
       options.on_audio_level = [rs](uint64_t producer, uint8_t level, std::optional<bool> voice, int64_t now_ms) {
@@ -189,6 +188,7 @@ struct WebRtcService::Impl {
       };
     }
     WebRtcTransport::Params tp = transport_params(lp, *n);
+    tp.drop_rtp_every = config.webrtc.drop_inbound_every;
     std::string answer = n->answer;
     auto pub = std::make_unique<Publisher>(id, stream, owner, std::move(*n), std::move(options));
     auto t = WebRtcTransport::create(*udp, dtls, std::move(tp), *pub, steady_ms());
@@ -239,7 +239,8 @@ struct WebRtcService::Impl {
     std::string id = auth::random_hex(16);
     WebRtcTransport::Params tp = transport_params(lp, *n);
     std::string answer = n->answer;
-    auto sub = std::make_unique<Subscriber>(id, stream, owner, std::move(*n), source, wanted);
+    auto sub = std::make_unique<Subscriber>(id, stream, owner, std::move(*n), source, wanted,
+                                            config.webrtc.drop_outbound_every);
     auto t = WebRtcTransport::create(*udp, dtls, std::move(tp), *sub, steady_ms());
     if (!t) return std::unexpected(t.error());
     sub->attach(std::move(*t));

@@ -48,6 +48,10 @@ void WebRtcTransport::on_datagram(uint8_t* data, size_t len, const stun::Address
     case PacketKind::rtp: {
       counters_.bytes_in += len;
       if (!srtp_in_) return;  // media before the keys: nothing to do with it
+      if (params_.drop_rtp_every && ++rtp_arrivals_ % params_.drop_rtp_every == 0) {
+        ++counters_.dropped_for_test;
+        return;
+      }
       if (!srtp_in_->unprotect_rtp(data, len)) {
         ++counters_.srtp_errors;
         return;

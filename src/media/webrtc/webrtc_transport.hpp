@@ -42,6 +42,9 @@ class WebRtcTransport : public UdpServer::Peer, public DtlsTransport::Listener {
     DtlsTransport::Role dtls_role = DtlsTransport::Role::server;
     int64_t consent_timeout_ms = 30'000;
     int64_t connect_timeout_ms = 30'000;
+    // Tests: lose every Nth RTP datagram on arrival, before SRTP sees it, as a network would
+    // (a loss after decryption would make the resent packet look like a replay).
+    uint32_t drop_rtp_every = 0;
   };
 
   static Result<std::unique_ptr<WebRtcTransport>> create(UdpServer& udp, std::shared_ptr<const DtlsContext> dtls,
@@ -69,7 +72,7 @@ class WebRtcTransport : public UdpServer::Peer, public DtlsTransport::Listener {
 
   struct Counters {
     uint64_t rtp_in = 0, rtcp_in = 0, rtp_out = 0, rtcp_out = 0, bytes_in = 0, bytes_out = 0;
-    uint64_t srtp_errors = 0, malformed = 0;
+    uint64_t srtp_errors = 0, malformed = 0, dropped_for_test = 0;
   };
   const Counters& counters() const { return counters_; }
 
@@ -96,6 +99,7 @@ class WebRtcTransport : public UdpServer::Peer, public DtlsTransport::Listener {
   bool closed_ = false;
   bool dtls_started_ = false;
   Counters counters_;
+  uint64_t rtp_arrivals_ = 0;
 };
 
 }  // namespace onair::webrtc

@@ -1,0 +1,134 @@
+// WebRTC through onair in headless Chromium (Debian's), with a fake camera and microphone,
+// using onair's own test page (/web/webrtc.html: window.onair.publish / play / stats).
+//   node webrtc.mjs <scenario> '<json args>'
+// Scenarios:
+//   call      {base, whip, whep, token?, width, height}: one page publishes, another plays;
+//             passes when the viewer decodes > 60 frames at width x height and hears audio.
+//   nack      same args; onair drops packets on purpose (webrtc.drop_*_every): passes when
+//             NACKs were sent and answered and the viewer still decodes.
+//   simulcast {base, whip, whep, layer_url}: 1280x720 published as q/h/f; the viewer asks
+//             for each layer in turn and must see 320, 640 and 1280 wide frames.
+//   meeting   {base, members: [{whip, wheps: [..]}, ..]}: every member publishes and plays
+//             the others; passes when every remote video decodes frames.
+// Prints one JSON line with what the pages saw; exits non-zero when something is wrong.
+import { chromium } from "playwright-core";
+
+const [scenario, argText] = process.argv.slice(2);
+const args = JSON.parse(argText);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream",
+         "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const result = { scenario };
+let ok = false;
+
+async function page() {
+  const p = await browser.newPage();
+  await p.goto(`${args.base}/web/webrtc.html`);
+  return p;
+}
+
+// Polls the viewer's stats until `done(stats)` or the deadline.
+async function until(viewer, done, ms, name = "s") {
+  const deadline = Date.now() + ms;
+  let st;
+  for (;;) {
+    st = await viewer.evaluate((n) => window.onair.stats(window[n]), name);
+    if (done(st) || Date.now() > deadline) return st;
+    await sleep(250);
+  }
+}
+
+try {
+  if (scenario === "call" || scenario === "nack") {
+    const sender = await page();
+    await sender.evaluate(async ({ whip, token }) => { window.s = await window.onair.publish(whip, { token }); }, args);
+    const viewer = await page();
+    await viewer.evaluate(async ({ whep, token }) => { window.s = await window.onair.play(whep, { token }); }, args);
+    const decoded = (st) => st.inbound.video && st.inbound.video.framesDecoded > 60 &&
+                            st.inbound.video.frameWidth === args.width && st.inbound.audio &&
+                            st.inbound.audio.totalAudioEnergy > 0;
+    result.viewer = await until(viewer, decoded, 20000);
+    if (scenario === "nack") {
+      // Let losses and repairs pile up, then look again: decoding must have gone on.
+      const before = result.viewer.inbound.video?.framesDecoded ?? 0;
+      await sleep(5000);
+      result.viewer = await viewer.evaluate(() => window.onair.stats(window.s));
+      result.frames_gained = (result.viewer.inbound.video?.framesDecoded ?? 0) - before;
+    }
+    result.sender = await sender.evaluate(() => window.onair.stats(window.s));
+    result.delete_status = [await viewer.evaluate(() => window.s.stop()), await sender.evaluate(() => window.s.stop())];
+    const v = result.viewer.inbound.video;
+    ok = decoded(result.viewer) && v.frameHeight === args.height && result.delete_status.every((x) => x === 200);
+    if (scenario === "nack") {
+      const sent = result.sender.outbound.find((o) => o.kind === "video");
+      ok = ok && result.frames_gained > 60 && v.nackCount > 0 && sent.nackCount > 0 &&
+           sent.retransmittedPacketsSent > 0;
+    }
+  } else if (scenario === "simulcast") {
+    const sender = await page();
+    await sender.evaluate(async ({ whip }) => { window.s = await window.onair.publish(whip, { simulcast: true }); }, args);
+    const viewer = await page();
+    await viewer.evaluate(async ({ whep }) => { window.s = await window.onair.play(whep + (whep.includes("?") ? "&" : "?") + "layer=q"); }, args);
+    result.widths = {};
+    for (const [layer, width] of [["q", 320], ["h", 640], ["f", 1280]]) {
+      if (layer !== "q") {
+        const status = await viewer.evaluate(async (layer) => {
+          const r = await fetch(window.s.resource + "/layer", { method: "POST", body: JSON.stringify({ layer }),
+                                                                 headers: { "Content-Type": "application/json" } });
+          return r.status;
+        }, layer);
+        result["layer_" + layer] = status;
+      }
+      const st = await until(viewer, (st) => st.inbound.video?.frameWidth === width, 25000);
+      result.widths[layer] = st.inbound.video?.frameWidth;
+    }
+    result.sender = await sender.evaluate(() => window.onair.stats(window.s));
+    ok = result.widths.q === 320 && result.widths.h === 640 && result.widths.f === 1280;
+  } else if (scenario === "meeting") {
+    const pages = [];
+    for (const m of args.members) {
+      const p = await page();
+      await p.evaluate(async ({ whip }) => {
+        const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
+        window.s = await window.onair.publish(whip, { stream: media });
+      }, m);
+      pages.push(p);
+    }
+    for (let i = 0; i < pages.length; ++i) {
+      await pages[i].evaluate(async ({ wheps }) => {
+        window.views = [];
+        for (const url of wheps) {
+          const video = document.createElement("video");
+          video.autoplay = true;
+          document.body.appendChild(video);
+          window.views.push(await window.onair.play(url, { video }));
+        }
+      }, args.members[i]);
+    }
+    const deadline = Date.now() + 25000;
+    for (;;) {
+      result.decoded = [];
+      for (const p of pages)
+        result.decoded.push(await p.evaluate(async () => {
+          const out = [];
+          for (const v of window.views) out.push((await window.onair.stats(v)).inbound.video?.framesDecoded ?? 0);
+          return out;
+        }));
+      if (result.decoded.every((row) => row.every((n) => n > 30)) || Date.now() > deadline) break;
+      await sleep(500);
+    }
+    ok = result.decoded.length === args.members.length && result.decoded.every((row) => row.length === args.members.length - 1 && row.every((n) => n > 30));
+  } else {
+    result.error = "unknown scenario " + scenario;
+  }
+} catch (e) {
+  result.error = String(e);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
+process.exitCode = ok ? 0 : 1;
