@@ -49,7 +49,8 @@ asio::awaitable<Result<webrtc::SessionOwner>> authorize(Services& s, const Reque
     if (actor->admin()) co_return webrtc::SessionOwner{"", actor->user};
     co_return fail(ErrorCode::permission_denied, "a token only grants seat streams (<room id>-<user id>)");
   }
-  const auto& [room, user] = *seat;
+  const std::string& room = seat->first;
+  const std::string& user = seat->second;
   if (!actor->grants.allows_room(room))
     co_return fail(ErrorCode::permission_denied, "the token does not grant room " + room);
   if (action == auth::StreamAction::play) {
@@ -61,13 +62,13 @@ asio::awaitable<Result<webrtc::SessionOwner>> authorize(Services& s, const Reque
     if (!actor->grants.publish) co_return fail(ErrorCode::permission_denied, "the token does not grant publish");
     if (user != actor->user) co_return fail(ErrorCode::permission_denied, "only " + user + " publishes " + stream);
   }
-  // The stream must be a seat's: a member publishes only while seated.
-  std::string room_id = room, user_id = user;
-  auto seats = co_await s.rooms.call([room_id](rooms::RoomService& svc) { return svc.seats(room_id); });
+  // The stream must be a seat's: a member publishes only while seated. (Captured by
+  // reference: g++ 12 frees strings captured by value in a coroutine's lambda twice.)
+  auto seats = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.seats(room); });
   if (!seats) co_return std::unexpected(seats.error());
   for (const auto& st : *seats)
-    if (st.user == user_id) co_return webrtc::SessionOwner{room_id, user_id};
-  co_return fail(ErrorCode::permission_denied, user_id + " has no seat in room " + room_id);
+    if (st.user == user) co_return webrtc::SessionOwner{room, user};
+  co_return fail(ErrorCode::permission_denied, user + " has no seat in room " + room);
 }
 
 Response with_links(Services& s, Response r) {
