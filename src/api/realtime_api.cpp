@@ -28,7 +28,8 @@ Result<std::string> message_type(const Body& body) {
       "seat_changed", "seat_request_rejected", "seat_invitation_rejected", "pk_invitation", "pk_started",
       "pk_score",    "pk_ended",       "pk_rejected", "pk_expired",    "pk_cancelled", "room_updated",
       "room_closed", "stream_started", "stream_stopped", "signal",     "welcome",      "ack",
-      "error",       "gap",            "subscribed",  "unsubscribed",  "pong",         "synced"};
+      "error",       "gap",            "subscribed",  "unsubscribed",  "pong",         "synced",
+      "active_speaker"};
   for (const char* r : kReserved)
     if (t == r) return fail(ErrorCode::invalid_argument, "type: " + t + " is the gateway's own; use notice, custom or a name of yours");
   return t;

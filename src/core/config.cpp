@@ -378,6 +378,7 @@ Result<Config> read_config(YAML::Node root) {
   wr.read("enabled", c.webrtc.enabled, err);
   wr.read("udp_addr", c.webrtc.udp_addr, err);
   wr.read_strings("public_ips", c.webrtc.public_ips, err);
+  wr.read("udp", c.webrtc.udp, err);
   wr.read("tcp", c.webrtc.tcp, err);
   wr.read_strings("ice_servers", c.webrtc.ice_servers, err);
   wr.read("consent_timeout_s", c.webrtc.consent_timeout_s, err);
@@ -395,6 +396,7 @@ Result<Config> read_config(YAML::Node root) {
       if (codec != "VP8" && codec != "H264") err = "webrtc.video_codecs: only VP8 and H264, got " + codec;
   }
   if (err.empty() && w.video_codecs.empty()) err = "webrtc.video_codecs: at least one";
+  if (err.empty() && !w.udp && !w.tcp) err = "webrtc: udp and tcp are both off";
   if (err.empty() && w.consent_timeout_s == 0) err = "webrtc.consent_timeout_s: must be > 0";
   if (err.empty() && w.connect_timeout_s == 0) err = "webrtc.connect_timeout_s: must be > 0";
   if (err.empty() && (w.packet_cache < 64 || w.packet_cache > 32768 || (w.packet_cache & (w.packet_cache - 1))))

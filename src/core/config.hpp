@@ -150,6 +150,7 @@ struct WebRtcConfig {
   bool enabled = true;
   std::string udp_addr = "0.0.0.0:8000";  // ICE-lite on UDP, and ICE-TCP passive on the same port
   std::vector<std::string> public_ips;    // candidates; empty: the host's own addresses
+  bool udp = true;                        // offer UDP candidates (off: TCP only, for tests and odd networks)
   bool tcp = true;                        // also offer a passive TCP candidate (RFC 6544)
   std::vector<std::string> ice_servers;   // STUN/TURN URLs announced in WHIP/WHEP Link headers
   uint32_t consent_timeout_s = 30;        // a peer silent this long is closed (RFC 7675)

@@ -142,7 +142,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(LoopState& st) {
 void HttpServer::Impl::add_cors(const Request& req, bhttp::response<bhttp::string_body>& res) const {
   if (config.cors_origin.empty() || req.header("origin").empty()) return;
   res.set(bhttp::field::access_control_allow_origin, config.cors_origin);
-  res.set(bhttp::field::access_control_expose_headers, "Location, Retry-After, Link");
+  res.set(bhttp::field::access_control_expose_headers, "Location, Retry-After, Link, ETag");
   if (config.cors_origin != "*") res.set(bhttp::field::vary, "Origin");
 }
 

@@ -87,6 +87,20 @@ TEST(WebRtcBrowser, ChromiumCallsChromiumThroughWhipAndWhepWithVp8) {
   EXPECT_TRUE(seat_event("stopped").has_value());
 }
 
+TEST(WebRtcBrowser, BrowsersBehindAUdpBlockConnectOverIceTcp) {
+  // Only the passive TCP candidate is offered: what a browser behind a firewall that drops
+  // UDP ends up using.
+  Server s(config("webrtc:\n  udp: false\n"));
+  s.start();
+  std::string room;
+  auto seats = seated_room(s, "call", {"alice"}, room);
+  auto [status, out] = browser("call", {{"base", base(s)}, {"whip", seats[0].whip}, {"whep", seats[0].whep},
+                                        {"width", 640}, {"height", 480}});
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("\"protocol\":\"tcp\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("\"protocol\":\"udp\""), std::string::npos) << out;
+}
+
 TEST(WebRtcBrowser, H264FromTheBrowserIsForwardedAsItCame) {
   Server s(config("webrtc:\n  video_codecs: [H264]\n"));
   s.start();

@@ -179,6 +179,11 @@ void UdpServer::dispatch(uint8_t* data, size_t len, const stun::Address& from) {
   ++counters_.unknown_peer;
 }
 
+UdpServer::Peer* UdpServer::find_ufrag(std::string_view ufrag) const {
+  auto it = by_ufrag_.find(std::string(ufrag));
+  return it == by_ufrag_.end() ? nullptr : it->second;
+}
+
 void UdpServer::add_ufrag(const std::string& ufrag, Peer* peer) { by_ufrag_[ufrag] = peer; }
 
 void UdpServer::bind(const stun::Address& from, Peer* peer) {

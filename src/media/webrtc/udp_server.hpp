@@ -21,6 +21,8 @@
 
 namespace onair::webrtc {
 
+class TcpLink;
+
 struct AddressHash {
   size_t operator()(const stun::Address& a) const noexcept;
 };
@@ -33,6 +35,9 @@ class UdpServer {
     virtual ~Peer() = default;
     // `data` may be changed in place (SRTP decrypts there); it has room for 2048 bytes.
     virtual void on_datagram(uint8_t* data, size_t len, const stun::Address& from) = 0;
+    // The same over an ICE-TCP connection (RFC 6544), and that connection's end.
+    virtual void on_tcp_packet(uint8_t* data, size_t len, TcpLink& link) = 0;
+    virtual void on_tcp_closed(TcpLink& link) = 0;
   };
 
   static constexpr size_t kSlotSize = 2048;
@@ -52,6 +57,7 @@ class UdpServer {
   // Datagrams from `from` go to `peer` (after a valid Binding request from it).
   void bind(const stun::Address& from, Peer* peer);
   void forget(Peer* peer);
+  Peer* find_ufrag(std::string_view ufrag) const;
 
   // A slot to build one outgoing datagram in (kSlotSize bytes), then send(len, to). The
   // slot is only valid until the next call.

@@ -22,6 +22,7 @@
 #include "media/webrtc/dtls_transport.hpp"
 #include "media/webrtc/publisher.hpp"
 #include "media/webrtc/subscriber.hpp"
+#include "media/webrtc/tcp_server.hpp"
 #include "media/webrtc/udp_server.hpp"
 
 namespace onair::webrtc {
@@ -100,6 +101,7 @@ struct WebRtcService::Impl {
   std::shared_ptr<const Certificate> cert;
   std::shared_ptr<const DtlsContext> dtls;
   std::unique_ptr<UdpServer> udp;
+  std::unique_ptr<TcpServer> tcp;  // ICE-TCP, when webrtc.tcp
   std::vector<sdp::Candidate> candidates;
   Capabilities caps;
   std::unique_ptr<asio::steady_timer> timer;
@@ -191,7 +193,7 @@ struct WebRtcService::Impl {
     tp.drop_rtp_every = config.webrtc.drop_inbound_every;
     std::string answer = n->answer;
     auto pub = std::make_unique<Publisher>(id, stream, owner, std::move(*n), std::move(options));
-    auto t = WebRtcTransport::create(*udp, dtls, std::move(tp), *pub, steady_ms());
+    auto t = WebRtcTransport::create(*udp, tcp.get(), dtls, std::move(tp), *pub, steady_ms());
     if (!t) {
       hub.stop_publish(*ticket);
       return std::unexpected(t.error());
@@ -241,7 +243,7 @@ struct WebRtcService::Impl {
     std::string answer = n->answer;
     auto sub = std::make_unique<Subscriber>(id, stream, owner, std::move(*n), source, wanted,
                                             config.webrtc.drop_outbound_every);
-    auto t = WebRtcTransport::create(*udp, dtls, std::move(tp), *sub, steady_ms());
+    auto t = WebRtcTransport::create(*udp, tcp.get(), dtls, std::move(tp), *sub, steady_ms());
     if (!t) return std::unexpected(t.error());
     sub->attach(std::move(*t));
     sessions.emplace(id, Entry{std::move(sub), std::nullopt, "", false});
@@ -338,6 +340,7 @@ struct WebRtcService::Impl {
         it = rs.producers.empty() && !rs.detector.dominant() ? speakers.erase(it) : std::next(it);
       }
     }
+    if (tcp) tcp->sweep(now);
     udp->flush();
   }
 
@@ -359,6 +362,7 @@ struct WebRtcService::Impl {
     }
     if (udp) udp->flush();
     sessions.clear();
+    if (tcp) tcp->close();
     if (udp) udp->close();
   }
 };
@@ -390,19 +394,38 @@ Result<void> WebRtcService::start() {
     else
       ips = {hp->first};
   }
-  // RFC 8445 5.1.2.1: host candidates, type preference 126, in the order given.
+  if (im.config.webrtc.tcp) {
+    // ICE-TCP on the same port number (the UDP port when it was 0 in the config).
+    im.tcp = std::make_unique<TcpServer>(im.io, *im.udp);
+    if (auto r = im.tcp->open(hp->first, im.udp->port()); !r) return r;
+  }
+  // RFC 8445 5.1.2.1: host candidates, type preference 126, UDP before TCP (RFC 6544 4.2
+  // gives TCP a lower local preference), addresses in the order given.
   for (size_t i = 0; i < ips.size(); ++i) {
-    sdp::Candidate c;
-    c.foundation = std::to_string(i + 1);
-    c.transport = "udp";
-    c.priority = (126u << 24) | (uint32_t(65535 - i) << 8) | 255u;
-    c.address = ips[i];
-    c.port = im.udp->port();
-    im.candidates.push_back(std::move(c));
+    if (im.config.webrtc.udp) {
+      sdp::Candidate c;
+      c.foundation = std::to_string(i + 1);
+      c.transport = "udp";
+      c.priority = (126u << 24) | (uint32_t(65535 - i) << 8) | 255u;
+      c.address = ips[i];
+      c.port = im.udp->port();
+      im.candidates.push_back(std::move(c));
+    }
+    if (im.tcp) {
+      sdp::Candidate c;
+      c.foundation = std::to_string(100 + i + 1);
+      c.transport = "tcp";
+      c.priority = (126u << 24) | (uint32_t(32767 - i) << 8) | 255u;
+      c.address = ips[i];
+      c.port = im.tcp->port();
+      c.tcp_type = "passive";
+      im.candidates.push_back(std::move(c));
+    }
   }
   im.timer = std::make_unique<asio::steady_timer>(im.io);
   im.arm();
-  spdlog::info("webrtc: udp port={} candidates={} fingerprint=sha-256", im.udp->port(), ips.size());
+  spdlog::info("webrtc: udp port={} tcp={} candidates={}", im.udp->port(), im.tcp ? "on" : "off",
+               im.candidates.size());
   return {};
 }
 

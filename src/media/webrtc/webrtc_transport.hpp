@@ -15,6 +15,7 @@
 #include "media/webrtc/dtls_transport.hpp"
 #include "media/webrtc/ice_lite.hpp"
 #include "media/webrtc/srtp_session.hpp"
+#include "media/webrtc/tcp_server.hpp"
 #include "media/webrtc/udp_server.hpp"
 
 namespace onair::webrtc {
@@ -47,8 +48,10 @@ class WebRtcTransport : public UdpServer::Peer, public DtlsTransport::Listener {
     uint32_t drop_rtp_every = 0;
   };
 
-  static Result<std::unique_ptr<WebRtcTransport>> create(UdpServer& udp, std::shared_ptr<const DtlsContext> dtls,
-                                                         Params params, Handler& handler, int64_t now_ms);
+  // `tcp`: the ICE-TCP server, when there is one.
+  static Result<std::unique_ptr<WebRtcTransport>> create(UdpServer& udp, TcpServer* tcp,
+                                                         std::shared_ptr<const DtlsContext> dtls, Params params,
+                                                         Handler& handler, int64_t now_ms);
   ~WebRtcTransport() override;
 
   // Protects and sends one RTP or RTCP packet (plain, `len` bytes). False if not connected
@@ -67,6 +70,8 @@ class WebRtcTransport : public UdpServer::Peer, public DtlsTransport::Listener {
   void close(std::string_view reason);
 
   bool connected() const { return srtp_out_ != nullptr; }
+  // Whether media goes over ICE-TCP (RFC 6544) rather than UDP.
+  bool over_tcp() const { return path_tcp_ != nullptr; }
   bool closed() const { return closed_; }
   const std::string& local_ufrag() const { return ice_.local_ufrag(); }
 
@@ -78,22 +83,31 @@ class WebRtcTransport : public UdpServer::Peer, public DtlsTransport::Listener {
 
   // UdpServer::Peer
   void on_datagram(uint8_t* data, size_t len, const stun::Address& from) override;
+  void on_tcp_packet(uint8_t* data, size_t len, TcpLink& link) override;
+  void on_tcp_closed(TcpLink& link) override;
   // DtlsTransport::Listener
   void on_dtls_send(std::span<const uint8_t> datagram) override;
   void on_dtls_connected(const SrtpKeys& keys) override;
   void on_dtls_closed(std::string_view reason) override;
 
  private:
-  WebRtcTransport(UdpServer& udp, Params params, Handler& handler, int64_t now_ms);
-  void on_stun(uint8_t* data, size_t len, const stun::Address& from);
+  WebRtcTransport(UdpServer& udp, TcpServer* tcp, Params params, Handler& handler, int64_t now_ms);
+  void receive(uint8_t* data, size_t len, const stun::Address& from, TcpLink* link);
+  void on_stun(uint8_t* data, size_t len, const stun::Address& from, TcpLink* link);
+  bool has_path() const { return path_tcp_ || path_udp_; }
+  // Puts a protected packet that is in the UDP server's current slot on the path.
+  void emit_slot(size_t len);
 
   UdpServer& udp_;
+  TcpServer* tcp_;
   Params params_;
   Handler& handler_;
   IceLite ice_;
   std::unique_ptr<DtlsTransport> dtls_;
   std::unique_ptr<SrtpSession> srtp_in_, srtp_out_;
-  std::optional<stun::Address> selected_;  // where we send: the latest nominated pair
+  // Where we send: the latest nominated pair, a UDP address or an ICE-TCP connection.
+  std::optional<stun::Address> path_udp_;
+  TcpLink* path_tcp_ = nullptr;
   int64_t created_ms_;
   int64_t dtls_timer_at_ms_ = 0;
   bool closed_ = false;
