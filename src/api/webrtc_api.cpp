@@ -29,6 +29,21 @@ std::optional<std::pair<std::string, std::string>> seat_stream(const std::string
   return std::pair{stream.substr(0, dash), stream.substr(dash + 1)};
 }
 
+// A seat's stream may be published only while its user holds the seat: a member who left,
+// lost the seat or was kicked cannot come back with an old signed URL. (Captured by
+// reference: g++ 12 frees strings captured by value in a coroutine's lambda twice.)
+asio::awaitable<Result<webrtc::SessionOwner>> seated(Services& s, const std::string& room, const std::string& user) {
+  auto seats = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.seats(room); });
+  if (!seats) co_return std::unexpected(seats.error());
+  for (const auto& st : *seats)
+    if (st.user == user) co_return webrtc::SessionOwner{room, user};
+  co_return fail(ErrorCode::permission_denied, user + " has no seat in room " + room);
+}
+
+bool is_room_id(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
 // Who may publish or play: a valid signature in the query, or a bearer token.
 asio::awaitable<Result<webrtc::SessionOwner>> authorize(Services& s, const Request& req, const std::string& stream,
                                                          auth::StreamAction action) {
@@ -40,6 +55,9 @@ asio::awaitable<Result<webrtc::SessionOwner>> authorize(Services& s, const Reque
     std::string expire = req.query_param("expire").value_or("");
     if (auto ok = s.signer.verify(stream, action, expire, sign.value_or(""), unix_s()); !ok)
       co_return std::unexpected(ok.error());
+    if (action == auth::StreamAction::publish)
+      if (auto seat = seat_stream(stream); seat && is_room_id(seat->first))
+        co_return co_await seated(s, seat->first, seat->second);
     co_return webrtc::SessionOwner{};
   }
   auto actor = authenticate(s, req);
@@ -62,13 +80,7 @@ asio::awaitable<Result<webrtc::SessionOwner>> authorize(Services& s, const Reque
     if (!actor->grants.publish) co_return fail(ErrorCode::permission_denied, "the token does not grant publish");
     if (user != actor->user) co_return fail(ErrorCode::permission_denied, "only " + user + " publishes " + stream);
   }
-  // The stream must be a seat's: a member publishes only while seated. (Captured by
-  // reference: g++ 12 frees strings captured by value in a coroutine's lambda twice.)
-  auto seats = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.seats(room); });
-  if (!seats) co_return std::unexpected(seats.error());
-  for (const auto& st : *seats)
-    if (st.user == user) co_return webrtc::SessionOwner{room, user};
-  co_return fail(ErrorCode::permission_denied, user + " has no seat in room " + room);
+  co_return co_await seated(s, room, user);
 }
 
 Response with_links(Services& s, Response r) {

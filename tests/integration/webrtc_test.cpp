@@ -12,6 +12,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "harness.hpp"
 #include "media/webrtc/sdp.hpp"
@@ -246,18 +247,67 @@ TEST(WebRtc, MalformedStunDtlsAndRtpFromARawSocketEndOnlyThatPeer) {
   EXPECT_EQ(s.get("/healthz", "").status, 200);
 }
 
-TEST(WebRtc, ASilentPeerIsClosedWhenConsentRunsOut) {
-  Server s("rooms:\n  member_timeout_s: 600\nwebrtc:\n  consent_timeout_s: 2\n  connect_timeout_s: 2\n");
+TEST(WebRtc, APeerThatNeverConnectsIsDroppedAndTheStreamFreed) {
+  Server s("rooms:\n  member_timeout_s: 600\nwebrtc:\n  connect_timeout_s: 2\n");
+  s.start();
+  Seat st = seat(s, "alice");
+  std::string offer = fixture("chromium-156-whip.sdp");
+  ASSERT_EQ(http_call(s.port(), "POST", st.whip_path, offer, "", kSdp).status, 201);
+  // Nobody ever connects: the session ends, the stream is free again.
+  EXPECT_TRUE(eventually([&] { return http_call(s.port(), "POST", st.whip_path, offer, "", kSdp).status == 201; },
+                         6000));
+  EXPECT_NE(s.log().find("no ICE and DTLS connection in time"), std::string::npos);
+}
+
+TEST(WebRtc, APeerThatFallsSilentLosesConsent) {
+  Server s("rooms:\n  member_timeout_s: 600\nwebrtc:\n  consent_timeout_s: 2\n");
   s.start();
   Seat st = seat(s, "alice");
   std::string offer = fixture("chromium-156-whip.sdp");
   auto r = http_call(s.port(), "POST", st.whip_path, offer, "", kSdp);
   ASSERT_EQ(r.status, 201);
-  // Nobody ever connects: the session ends, the stream is free again.
-  EXPECT_TRUE(eventually([&] {
-    return http_call(s.port(), "POST", st.whip_path, offer, "", kSdp).status == 201;
-  }, 6000));
-  EXPECT_NE(s.log().find("no ICE and DTLS connection in time"), std::string::npos);
+  AnswerInfo info = answer_info(r.body);
+  Udp peer(s.webrtc_port());
+  // Checks every 500 ms keep it (RFC 7675), for longer than the timeout ...
+  for (int i = 0; i < 8; ++i) {
+    peer.send(binding(info, offer_ufrag(offer), info.pwd, uint8_t(10 + i)));
+    ASSERT_TRUE(peer.recv(1000).has_value());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  EXPECT_EQ(s.log().find("consent expired"), std::string::npos);
+  // ... and silence ends it.
+  EXPECT_TRUE(eventually([&] { return s.log().find("consent expired") != std::string::npos; }, 5000)) << s.log();
+}
+
+TEST(WebRtc, LeavingOrBeingKickedEndsTheMembersSessions) {
+  Server s(config());
+  s.start();
+  Seat st = seat(s, "alice");
+  std::string offer = fixture("chromium-156-whip.sdp");
+  // Bob is a viewer in Alice's room.
+  std::string bob = s.token("bob", "Bob", st.room);
+  ASSERT_EQ(s.post("/v1/rooms/" + st.room + "/join", "", bob).status, 200);
+  ASSERT_EQ(http_call(s.port(), "POST", st.whip_path, offer, "", kSdp).status, 201);
+  auto view = http_call(s.port(), "POST", "/v1/whep/" + st.stream, fixture("chromium-156-whep.sdp"), bob, kSdp);
+  ASSERT_EQ(view.status, 201) << view.body;
+  // Bob leaves: his viewing ends, Alice keeps publishing.
+  ASSERT_EQ(s.post("/v1/rooms/" + st.room + "/leave", "", bob).status / 100, 2);
+  EXPECT_TRUE(eventually([&] { return s.log().find("reason=\"left the room\"") != std::string::npos; }, 3000));
+  EXPECT_EQ(http_call(s.port(), "DELETE", view.headers["location"]).status, 404);
+  EXPECT_EQ(http_call(s.port(), "POST", st.whip_path, offer, "", kSdp).status, 409);
+  // The owner kicks Alice: her publish ends and the stream is free.
+  std::string owner_token = st.token;
+  std::string carol = s.token("carol", "Carol", st.room);
+  ASSERT_EQ(s.post("/v1/rooms/" + st.room + "/join", "", carol).status, 200);
+  auto carol_seat = s.post("/v1/rooms/" + st.room + "/seats", "", carol).json().as_object();
+  std::string carol_whip = std::string(carol_seat["publish"].as_object()["whip"].as_string());
+  carol_whip = carol_whip.substr(carol_whip.find("/v1/"));
+  auto carol_pub = http_call(s.port(), "POST", carol_whip, offer, "", kSdp);
+  ASSERT_EQ(carol_pub.status, 201) << carol_pub.body;
+  ASSERT_EQ(s.post("/v1/rooms/" + st.room + "/members/carol/kick", "", owner_token).status / 100, 2);
+  EXPECT_TRUE(eventually([&] { return http_call(s.port(), "DELETE", carol_pub.headers["location"]).status == 404; },
+                         3000));
+  EXPECT_EQ(http_call(s.port(), "POST", carol_whip, offer, "", kSdp).status / 100, 4);  // no seat any more
 }
 
 }  // namespace
