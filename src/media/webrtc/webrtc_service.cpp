@@ -176,7 +176,7 @@ struct WebRtcService::Impl {
       return fail(ErrorCode::conflict, "stream " + stream + " is already being published");
     std::string id = auth::random_hex(16);
     auto ticket = hub.start_publish(stream, config.media.takeover, [this, id] {
-      asio::post(io, [this, id] { end_session(id, "another publisher took the stream over"); });
+      asio::post(io, [this, id] { end_session(id, "stopped: taken over by another publisher or kicked by an admin"); });
     });
     if (!ticket) return std::unexpected(ticket.error());
     auto [room, user] = room_and_user(owner, stream);
