@@ -117,16 +117,24 @@ std::string raw_exchange(uint16_t port, const std::string& bytes) {
   return out;
 }
 
+// A port number free for UDP and for TCP at once: the WebRTC port (ICE over UDP, ICE-TCP on
+// the same number).
 uint16_t free_udp_port() {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    int t = ::socket(AF_INET, SOCK_STREAM, 0);
+    bool tcp_free = ::bind(t, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(t);
+    if (tcp_free) return ntohs(addr.sin_port);
+  }
+  throw std::runtime_error("no port free for both UDP and TCP");
 }
 
 bool eventually(const std::function<bool()>& pred, int ms) {
