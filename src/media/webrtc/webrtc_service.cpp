@@ -298,8 +298,9 @@ struct WebRtcService::Impl {
 
   void tick() {
     int64_t now = steady_ms();
-    uint64_t pin = gone_packets_in, pout = gone_packets_out, bin = gone_bytes_in, bout = gone_bytes_out,
-             nk = gone_nacks, rt = gone_retransmits;
+    // Live sessions' counters first; the totals of retired ones are added after the loop,
+    // since retire() adds to them inside it (otherwise the sums could go down).
+    uint64_t pin = 0, pout = 0, bin = 0, bout = 0, nk = 0, rt = 0;
     for (auto& [id, e] : sessions) {
       if (!e.session->ended()) {
         e.session->transport().tick(now);
@@ -321,12 +322,12 @@ struct WebRtcService::Impl {
       }
     }
     std::erase_if(sessions, [](const auto& kv) { return kv.second.retired; });
-    packets_in = pin;
-    packets_out = pout;
-    bytes_in = bin;
-    bytes_out = bout;
-    nacks = nk;
-    retransmits = rt;
+    packets_in = pin + gone_packets_in;
+    packets_out = pout + gone_packets_out;
+    bytes_in = bin + gone_bytes_in;
+    bytes_out = bout + gone_bytes_out;
+    nacks = nk + gone_nacks;
+    retransmits = rt + gone_retransmits;
     if (now >= next_speaker_ms) {
       next_speaker_ms = now + kSpeakerEveryMs;
       for (auto it = speakers.begin(); it != speakers.end();) {
