@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "net/listen.hpp"
 
 namespace onair::http {
 namespace asio = boost::asio;
@@ -66,30 +67,13 @@ HttpServer::HttpServer(const HttpConfig& config, bool access_log, EventLoops& lo
 HttpServer::~HttpServer() = default;
 
 Result<void> HttpServer::start() {
-  auto hp = split_host_port(impl_->config.addr);
-  if (!hp) return std::unexpected(hp.error());
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(hp->first, ec);
-  if (ec) return fail(ErrorCode::invalid_argument, "http.addr: bad address " + hp->first);
-  uint16_t port = hp->second;
+  auto acceptors = net::listen_per_loop(impl_->loops, impl_->config.addr, "http.addr");
+  if (!acceptors) return std::unexpected(acceptors.error());
+  uint16_t port = (*acceptors)[0]->local_endpoint().port();
   for (size_t i = 0; i < impl_->loops.size(); ++i) {
     auto st = std::make_unique<LoopState>();
     st->io = &impl_->loops.at(i);
-    st->acceptor = std::make_unique<tcp::acceptor>(*st->io);
-    tcp::endpoint ep(address, port);
-    st->acceptor->open(ep.protocol(), ec);
-    if (!ec) st->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) {
-      int one = 1;
-      if (::setsockopt(st->acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
-        ec = boost::system::error_code(errno, boost::system::system_category());
-    }
-    if (!ec) st->acceptor->bind(ep, ec);
-    if (!ec) st->acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec)
-      return fail(ErrorCode::unavailable, "http: cannot listen on " + impl_->config.addr + ": " + ec.message());
-    // With port 0 the first bind picks the port; the other loops share it.
-    if (port == 0) port = st->acceptor->local_endpoint().port();
+    st->acceptor = std::move((*acceptors)[i]);
     impl_->states.push_back(std::move(st));
   }
   port_ = port;

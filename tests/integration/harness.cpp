@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,6 +18,7 @@
 #include <boost/beast/http.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -170,12 +173,53 @@ Server::Server(std::string extra_yaml, std::string dir)
 }
 
 Server::~Server() {
+  // After a failure, say how the server fared and what it printed last, so a CI log
+  // shows whether a request was refused, the server hung or it died (and of what).
+  if (::testing::Test::HasFailure()) report_failure();
   if (pid_ > 0) kill9();
   // KEEP_TEST_DIRS=1 keeps data dirs and server logs for a look after a failure.
   if (own_dir_ && !std::getenv("KEEP_TEST_DIRS")) std::filesystem::remove_all(dir_);
 }
 
+void Server::report_failure() {
+  std::string state = "not started";
+  if (pid_ > 0) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = 0;
+      state = WIFSIGNALED(status) ? "died of signal " + std::to_string(WTERMSIG(status))
+                                  : "exited with " + std::to_string(WEXITSTATUS(status));
+    } else {
+      state = "still running";
+    }
+  }
+  std::string text = log();
+  constexpr size_t kTail = 6000;
+  if (text.size() > kTail) text = "...\n" + text.substr(text.size() - kTail);
+  std::fprintf(stderr, "---- onair (%s, %s) printed:\n%s---- end of onair's output\n", state.c_str(), dir_.c_str(),
+               text.c_str());
+}
+
 void Server::start() {
+  // Ports are picked free but bound only when the server starts, so a test running in
+  // parallel may take one in between; onair then refuses to start ("already in use"), and a
+  // first start tries again on fresh ports. A restart keeps its ports.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      launch();
+      started_ = true;
+      return;
+    } catch (const PortTaken&) {
+      if (started_ || attempt == 5) throw std::runtime_error("onair exited at start:\n" + log());
+      std::filesystem::remove(dir_ + "/server.log");
+      port_ = free_port();
+      rtmp_port_ = free_port();
+      webrtc_port_ = free_udp_port();
+    }
+  }
+}
+
+void Server::launch() {
   std::string log_path = dir_ + "/server.log";
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -199,7 +243,9 @@ void Server::start() {
     int status;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = 0;
-      throw std::runtime_error("onair exited at start:\n" + log());
+      std::string text = log();
+      if (text.find("already in use") != std::string::npos) throw PortTaken{};
+      throw std::runtime_error("onair exited at start:\n" + text);
     }
     try {
       return http_call(port_, "GET", "/healthz").status == 200;

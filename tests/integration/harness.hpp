@@ -44,6 +44,7 @@ class Server {
   void start();                // waits for /healthz
   int stop();                  // SIGTERM; returns the exit status
   void kill9();
+  void report_failure();       // on stderr: alive or how it ended, and its log's tail
   void restart() { start(); }  // same data dir and ports
 
   uint16_t port() const { return port_; }
@@ -76,6 +77,9 @@ class Server {
   static constexpr const char* kMediaKey = "integration-media-key";
 
  private:
+  struct PortTaken {};
+  void launch();  // one start on the current ports; PortTaken if one was in use
+  bool started_ = false;
   std::string dir_;
   bool own_dir_ = false;
   uint16_t port_ = 0;

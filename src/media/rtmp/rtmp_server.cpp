@@ -12,6 +12,7 @@
 
 #include "core/log.hpp"
 #include "media/rtmp/rtmp_session.hpp"
+#include "net/listen.hpp"
 
 namespace onair::rtmp {
 namespace asio = boost::asio;
@@ -57,28 +58,13 @@ RtmpServer::RtmpServer(const Config& config, EventLoops& loops, media::StreamHub
 RtmpServer::~RtmpServer() = default;
 
 Result<void> RtmpServer::start() {
-  auto hp = split_host_port(impl_->config.rtmp.addr);
-  if (!hp) return std::unexpected(hp.error());
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(hp->first, ec);
-  if (ec) return fail(ErrorCode::invalid_argument, "rtmp.addr: bad address " + hp->first);
-  uint16_t port = hp->second;
+  auto acceptors = net::listen_per_loop(impl_->loops, impl_->config.rtmp.addr, "rtmp.addr");
+  if (!acceptors) return std::unexpected(acceptors.error());
+  uint16_t port = (*acceptors)[0]->local_endpoint().port();
   for (size_t i = 0; i < impl_->loops.size(); ++i) {
     auto l = std::make_unique<Impl::Loop>();
     l->io = &impl_->loops.at(i);
-    l->acceptor = std::make_unique<tcp::acceptor>(*l->io);
-    tcp::endpoint ep(address, port);
-    l->acceptor->open(ep.protocol(), ec);
-    if (!ec) l->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) {
-      int one = 1;
-      if (::setsockopt(l->acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
-        ec = boost::system::error_code(errno, boost::system::system_category());
-    }
-    if (!ec) l->acceptor->bind(ep, ec);
-    if (!ec) l->acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return fail(ErrorCode::unavailable, "rtmp: cannot listen on " + impl_->config.rtmp.addr + ": " + ec.message());
-    if (port == 0) port = l->acceptor->local_endpoint().port();
+    l->acceptor = std::move((*acceptors)[i]);
     impl_->per_loop.push_back(std::move(l));
   }
   port_ = port;
