@@ -18,6 +18,7 @@
 namespace onair::testing {
 
 uint16_t free_port();
+uint16_t free_udp_port();  // free for UDP and TCP (the WebRTC port)
 
 struct HttpResult {
   int status = 0;

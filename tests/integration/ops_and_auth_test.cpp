@@ -174,16 +174,42 @@ TEST(Cli, FirstStartCreatesKeysAndPrintsAnAdminToken) {
   std::string dir = ::testing::TempDir() + "onair-first-" + std::to_string(::getpid());
   std::string port = std::to_string(free_port());
   std::string out = run("cd " + ::testing::TempDir() + " && ONAIR_DATA_DIR=" + dir + " ONAIR_HTTP__ADDR=127.0.0.1:" + port +
-                        " ONAIR_RTMP__ADDR=127.0.0.1:" + std::to_string(free_port()) +
-                        " timeout -s INT 3 " ONAIR_BINARY " serve 2>/dev/null");
+                        " ONAIR_RTMP__ADDR=127.0.0.1:" + std::to_string(free_port()) + " ONAIR_WEBRTC__UDP_ADDR=127.0.0.1:" +
+                        std::to_string(free_udp_port()) + " timeout -s INT 3 " ONAIR_BINARY " serve 2>/dev/null");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(out, m, std::regex("export ONAIR_TOKEN=([A-Za-z0-9_\\-.]+)"))) << out;
   // The same data dir gives the same keys: the printed token verifies with `onair token`'s keys.
   std::string mine = run("ONAIR_DATA_DIR=" + dir + " " ONAIR_BINARY " token --user x");
   EXPECT_EQ(mine.substr(0, mine.find('.')), m[1].str().substr(0, m[1].str().find('.')));  // same kid header
   std::string second = run("cd " + ::testing::TempDir() + " && ONAIR_DATA_DIR=" + dir + " ONAIR_HTTP__ADDR=127.0.0.1:" +
-                           port + " timeout -s INT 2 " ONAIR_BINARY " serve 2>/dev/null");
+                           port + " ONAIR_RTMP__ADDR=127.0.0.1:" + std::to_string(free_port()) +
+                           " ONAIR_WEBRTC__UDP_ADDR=127.0.0.1:" + std::to_string(free_udp_port()) +
+                           " timeout -s INT 2 " ONAIR_BINARY " serve 2>/dev/null");
   EXPECT_EQ(second.find("export ONAIR_TOKEN"), std::string::npos);  // printed once only
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, ASecondServerOnTheSamePortsIsRefusedAndTheFirstKeepsServing) {
+  Server first;
+  first.start();
+  std::string dir = ::testing::TempDir() + "onair-second-" + std::to_string(::getpid());
+  auto second = [&](uint16_t http, uint16_t rtmp) {
+    return run("cd " + ::testing::TempDir() + " && ONAIR_DATA_DIR=" + dir + " ONAIR_HTTP__ADDR=127.0.0.1:" +
+               std::to_string(http) + " ONAIR_RTMP__ADDR=127.0.0.1:" + std::to_string(rtmp) +
+               " ONAIR_WEBRTC__UDP_ADDR=127.0.0.1:" + std::to_string(free_udp_port()) + " timeout -s INT 5 " ONAIR_BINARY
+               " serve 2>&1; echo exit=$?");
+  };
+  // Same HTTP port, and (other test) the first's RTMP port as its HTTP port: both refused at
+  // once, with the reason, instead of quietly sharing the port with SO_REUSEPORT.
+  std::string out = second(first.port(), free_port());
+  EXPECT_NE(out.find("http.addr: cannot listen on"), std::string::npos) << out;
+  EXPECT_NE(out.find("already in use"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=1"), std::string::npos) << out;
+  out = second(free_port(), first.rtmp_port());
+  EXPECT_NE(out.find("rtmp.addr: cannot listen on"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=1"), std::string::npos) << out;
+  // Every request still reaches the first server.
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(first.get("/healthz", "").status, 200);
   std::filesystem::remove_all(dir);
 }
 
