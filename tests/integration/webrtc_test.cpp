@@ -253,6 +253,13 @@ TEST(WebRtc, APeerThatNeverConnectsIsDroppedAndTheStreamFreed) {
   Seat st = seat(s, "alice");
   std::string offer = fixture("chromium-156-whip.sdp");
   ASSERT_EQ(http_call(s.port(), "POST", st.whip_path, offer, "", kSdp).status, 201);
+  // Answered but not connected: the stream is taken, the seat is not live.
+  EXPECT_EQ(http_call(s.port(), "POST", st.whip_path, offer, "", kSdp).status, 409);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto seats = s.get("/v1/rooms/" + st.room + "/seats", st.token);
+  ASSERT_EQ(seats.status, 200) << seats.body;
+  EXPECT_NE(seats.body.find("\"live\":false"), std::string::npos) << seats.body;
+  EXPECT_EQ(seats.body.find("\"live\":true"), std::string::npos) << seats.body;
   // Nobody ever connects: the session ends, the stream is free again.
   EXPECT_TRUE(eventually([&] { return http_call(s.port(), "POST", st.whip_path, offer, "", kSdp).status == 201; },
                          6000));

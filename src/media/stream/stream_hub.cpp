@@ -141,8 +141,10 @@ StreamInfo Stream::info() const {
   return i;
 }
 
-Result<StreamHub::Ticket> StreamHub::start_publish(const std::string& name, bool takeover, std::function<void()> kick) {
+Result<StreamHub::Ticket> StreamHub::start_publish(const std::string& name, bool takeover, std::function<void()> kick,
+                                                    bool announce) {
   Ticket t;
+  bool tell = false;
   {
     std::lock_guard lock(mu_);
     Entry& e = streams_[name];
@@ -156,22 +158,37 @@ Result<StreamHub::Ticket> StreamHub::start_publish(const std::string& name, bool
     e.kick = std::move(kick);
     e.stream->begin_publish();
     t = Ticket{e.stream, e.publisher};
+    // A takeover keeps a live stream live; otherwise it is live now or once announced.
+    tell = announce && !e.live;
+    e.live = e.live || announce;
   }
-  if (on_publish) on_publish(name);
+  if (tell && on_publish) on_publish(name);
   return t;
 }
 
+void StreamHub::announce(const Ticket& t) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = streams_.find(t.stream->name());
+    if (it == streams_.end() || it->second.publisher != t.id || it->second.live) return;
+    it->second.live = true;
+  }
+  if (on_publish) on_publish(t.stream->name());
+}
+
 void StreamHub::stop_publish(const Ticket& t) {
+  bool was_live = false;
   {
     std::lock_guard lock(mu_);
     auto it = streams_.find(t.stream->name());
     if (it == streams_.end() || it->second.publisher != t.id) return;
     it->second.publisher = 0;
     it->second.kick = nullptr;
+    was_live = std::exchange(it->second.live, false);
     t.stream->end_publish();
     maybe_erase(t.stream->name());
   }
-  if (on_unpublish) on_unpublish(t.stream->name());
+  if (was_live && on_unpublish) on_unpublish(t.stream->name());
 }
 
 std::shared_ptr<Stream> StreamHub::stream_for_play(const std::string& name) {

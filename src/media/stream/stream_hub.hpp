@@ -90,8 +90,13 @@ class StreamHub {
   };
   // Starts publishing `name`: conflict when someone publishes it already, unless
   // `takeover`, which stops the current publisher through the `kick` it registered.
-  // `kick` is called with the hub's lock held: it must only post.
-  Result<Ticket> start_publish(const std::string& name, bool takeover, std::function<void()> kick);
+  // `kick` is called with the hub's lock held: it must only post. Without `announce` the
+  // stream is held (nobody else may publish it) but not said to be live (on_publish) until
+  // announce(): a WebRTC publisher takes the stream when it answers, and goes live when its
+  // peer connects.
+  Result<Ticket> start_publish(const std::string& name, bool takeover, std::function<void()> kick,
+                               bool announce = true);
+  void announce(const Ticket& ticket);  // on_publish, once, if `ticket` still publishes
   // Ends the publish of `ticket` (a no-op when another publisher took over).
   void stop_publish(const Ticket& ticket);
   // The stream a player attaches to (created waiting for its publisher when absent).
@@ -111,6 +116,7 @@ class StreamHub {
     std::shared_ptr<Stream> stream;
     std::function<void()> kick;
     uint64_t publisher = 0;  // 0: nobody
+    bool live = false;       // on_publish said so, on_unpublish not yet
     size_t players = 0;
   };
   void maybe_erase(const std::string& name);  // under mu_

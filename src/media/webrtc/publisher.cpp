@@ -85,6 +85,7 @@ void Publisher::on_transport_connected() {
   // The first keyframe comes unasked; ask anyway in case a viewer is already waiting.
   int64_t now = steady_ms();
   for (size_t i = 0; i < video_layer_count_; ++i) request_keyframe(i, now);
+  if (options_.on_connected) options_.on_connected();
 }
 
 Publisher::Layer* Publisher::layer_for(const rtp::Packet& p) {

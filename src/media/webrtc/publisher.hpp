@@ -30,6 +30,7 @@ struct PublisherOptions {
   int64_t keyframe_request_ms = 500;
   size_t packet_cache = 1024;
   std::function<void(uint64_t producer, uint8_t level, std::optional<bool> voice, int64_t now_ms)> on_audio_level;
+  std::function<void()> on_connected;  // ICE and DTLS are up: media can flow
 };
 
 class Publisher final : public PeerSession {

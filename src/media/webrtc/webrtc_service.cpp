@@ -175,14 +175,22 @@ struct WebRtcService::Impl {
     if (auto it = publishers.find(stream); it != publishers.end() && !it->second->ended() && !config.media.takeover)
       return fail(ErrorCode::conflict, "stream " + stream + " is already being published");
     std::string id = auth::random_hex(16);
-    auto ticket = hub.start_publish(stream, config.media.takeover, [this, id] {
-      asio::post(io, [this, id] { end_session(id, "stopped: taken over by another publisher or kicked by an admin"); });
-    });
+    // The stream is taken now (a second publisher gets 409) and goes live (its seat too) when
+    // the peer has connected.
+    auto ticket = hub.start_publish(
+        stream, config.media.takeover,
+        [this, id] {
+          asio::post(io, [this, id] { end_session(id, "stopped: taken over by another publisher or kicked by an admin"); });
+        },
+        false);
     if (!ticket) return std::unexpected(ticket.error());
     auto [room, user] = room_and_user(owner, stream);
     PublisherOptions options;
     options.keyframe_request_ms = config.webrtc.keyframe_request_ms;
     options.packet_cache = config.webrtc.packet_cache;
+    options.on_connected = [this, id] {
+      if (auto it = sessions.find(id); it != sessions.end() && it->second.ticket) hub.announce(*it->second.ticket);
+    };
     if (!room.empty()) {
       RoomSpeakers* rs = &speakers[room];
       options.on_audio_level = [rs](uint64_t producer, uint8_t level, std::optional<bool> voice, int64_t now_ms) {
