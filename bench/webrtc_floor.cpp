@@ -2,30 +2,22 @@
 // (bench/webrtc_fanout.sh runs it on the server's core). It sends the synthetic stream of
 // webrtc_bench.hpp to N destinations doing only what an SFU cannot avoid per subscriber:
 // copy the packet, rewrite its 12-byte fixed header (payload type, sequence number,
-// timestamp, SSRC), srtp_protect it with the destination's own libsrtp2 session (the same
-// library and profile onair uses) and send it with sendmmsg in batches of 64, flushed after
-// each source packet. No ICE, DTLS, RTCP, header extensions, statistics or NACK cache. It
-// holds an inbound SRTP session per destination too, unused, as an SFU must (see below).
+// timestamp, SSRC), SRTP-protect it with the destination's own SrtpSession (onair's, the
+// same code and profile the server uses) and send it with sendmmsg in batches of 64, flushed
+// after each source packet. No ICE, DTLS, RTCP, header extensions, statistics or NACK cache.
+// It holds an inbound SRTP session per destination too, unused, as an SFU must.
 // The destinations are the sockets of `webrtc_load --floor-sink`, whose ports it reads from
 // --ports-file; the load client measures this process's CPU exactly as it measures onair's.
 //
-// --nss-tables time: before any SRTP session exists, initialize NSS without
-// NSS_INIT_OPTIMIZESPACE, so that its softoken keeps session objects (every SRTP session's
-// keys) in hash tables of 1024 buckets instead of 32; libsrtp2's NSS backend asks for the
-// small tables and NSS keeps the first initialization's choice. The default, "space", leaves
-// the initialization to libsrtp2, as onair does.
-//
-// --crypto: instead, time one SRTP protect of a 1174-byte video packet with libsrtp2
-// (Debian's build is on NSS, docs/design/webrtc-notes.md 0.1) for both profiles, and with
-// OpenSSL EVP doing the same cipher work with contexts kept across packets, and count heap
+// --crypto: instead, time one SRTP protect of a 1174-byte video packet with onair's
+// SrtpSession (OpenSSL) and with Debian's libsrtp2 (whose AES is NSS), for both profiles,
+// with one session and taking turns over K live sessions as a fan-out does, and count heap
 // allocations per packet (malloc is counted below).
 #include <arpa/inet.h>
-#include <nss.h>
 
 #include <csignal>
 #include <netinet/in.h>
-#include <openssl/evp.h>
-#include <openssl/core_names.h>
+#include <srtp2/srtp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,8 +33,8 @@
 #include "media/webrtc/srtp_session.hpp"
 #include "webrtc_bench.hpp"
 
-// Heap allocations of the whole process, counted by wrapping glibc's allocator (the NSS
-// and libsrtp calls resolve malloc to this definition too). Not under the sanitizers,
+// Heap allocations of the whole process, counted by wrapping glibc's allocator (OpenSSL,
+// NSS and libsrtp calls resolve malloc to this definition too). Not under the sanitizers,
 // which bring their own allocator.
 #if !defined(__SANITIZE_ADDRESS__)
 extern "C" {
@@ -115,8 +107,7 @@ int run_floor(const std::string& ports_file, int seconds, int kbps, rtc::SrtpPro
       return 1;
     }
     d.srtp = std::move(*s);
-    // An SFU also keeps each subscriber's inbound session (for its RTCP); with NSS the
-    // number of live keys changes the price of every protect, so the floor keeps them too.
+    // An SFU also keeps each subscriber's inbound session (for its RTCP): so does the floor.
     auto in = rtc::SrtpSession::create(profile, rtc::SrtpSession::Direction::inbound,
                                        onair::bench::floor_key(i + 1'000'000, profile));
     if (!in) return 1;
@@ -221,130 +212,96 @@ Timing time_per_packet(int iterations, F&& protect_one) {
   return {double(t1 - t0) * 1000.0 / iterations, double(g_allocations - a0) / iterations};
 }
 
+// libsrtp2 as onair used to run it: any outbound SSRC, window 1024, resends allowed.
+srtp_t libsrtp_session(rtc::SrtpProfile profile, std::string key) {
+  static bool ok = srtp_init() == srtp_err_status_ok;
+  if (!ok) return nullptr;
+  srtp_policy_t policy;
+  std::memset(&policy, 0, sizeof policy);
+  if (profile == rtc::SrtpProfile::aead_aes_128_gcm) {
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+  } else {
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+  }
+  policy.ssrc.type = ssrc_any_outbound;
+  policy.key = reinterpret_cast<unsigned char*>(key.data());
+  policy.window_size = 1024;
+  policy.allow_repeat_tx = 1;
+  srtp_t s = nullptr;
+  return srtp_create(&s, &policy) == srtp_err_status_ok ? s : nullptr;
+}
+
 int run_crypto(int iterations) {
   onair::bench::SyntheticStream stream(onair::bench::StreamShape::for_kbps(1500), 1, 2, 0);
   uint8_t packet[kSlot];
   size_t size = 0;
   for (int i = 0; i < 100 && size < 1000; ++i) size = stream.next(int64_t(i) * 1'000'000, packet, sizeof packet).size;
-  auto parsed = rtc::rtp::Packet::parse(packet, size);
-  if (!parsed) return 1;
-  size_t header = parsed->header_size();
-  std::printf("one video packet: %zu bytes of RTP (%zu of header), %d iterations each\n", size, header, iterations);
+  std::printf("one video packet: %zu bytes of RTP, %d iterations each\n", size, iterations);
   uint8_t buf[kSlot];
+  const size_t ks[] = {1, 100, 500, 1000, 2000, 4000};
 
   for (auto profile : {rtc::SrtpProfile::aead_aes_128_gcm, rtc::SrtpProfile::aes128_cm_sha1_80}) {
-    auto s = rtc::SrtpSession::create(profile, rtc::SrtpSession::Direction::outbound,
-                                      onair::bench::floor_key(0, profile));
-    if (!s) return 1;
-    rtc::SrtpSession& session = **s;
-    Timing t = time_per_packet(iterations, [&](int i) {
-      std::memcpy(buf, packet, size);
-      rtc::rtp::set_sequence_number(buf, uint16_t(i));
-      size_t len = size;
-      session.protect_rtp(buf, len);
-    });
-    std::printf("libsrtp2 (NSS) %-22s %7.0f ns/packet  %5.2f heap allocations/packet\n",
-                profile == rtc::SrtpProfile::aead_aes_128_gcm ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80",
-                t.ns, t.allocations);
-  }
-
-  // The fan-out protects with many sessions in turn; NSS keeps every session's key as a
-  // softoken object. Does the price of one protect depend on how many sessions exist?
-  for (auto profile : {rtc::SrtpProfile::aead_aes_128_gcm, rtc::SrtpProfile::aes128_cm_sha1_80}) {
-    std::vector<std::unique_ptr<rtc::SrtpSession>> sessions;
-    std::printf("libsrtp2 (NSS) %s, one protect in turn over K live sessions:",
-                profile == rtc::SrtpProfile::aead_aes_128_gcm ? "GCM" : "CM");
-    for (size_t k : {1, 100, 500, 1000, 2000, 4000}) {
-      while (sessions.size() < k) {
+    const char* name = profile == rtc::SrtpProfile::aead_aes_128_gcm ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80";
+    // onair's SrtpSession; one protect in turn over K live sessions (the fan-out's pattern).
+    std::vector<std::unique_ptr<rtc::SrtpSession>> ours;
+    std::printf("onair (OpenSSL)  %-24s", name);
+    for (size_t k : ks) {
+      while (ours.size() < k) {
         auto s = rtc::SrtpSession::create(profile, rtc::SrtpSession::Direction::outbound,
-                                          onair::bench::floor_key(sessions.size(), profile));
+                                          onair::bench::floor_key(ours.size(), profile));
         if (!s) return 1;
-        sessions.push_back(std::move(*s));
+        ours.push_back(std::move(*s));
       }
-      Timing t = time_per_packet(std::min(iterations, 50000), [&](int i) {
+      Timing t = time_per_packet(k == 1 ? iterations : std::min(iterations, 50000), [&](int i) {
         std::memcpy(buf, packet, size);
         rtc::rtp::set_sequence_number(buf, uint16_t(i / int(k)));
         size_t len = size;
-        sessions[size_t(i) % k]->protect_rtp(buf, len);
+        ours[size_t(i) % k]->protect_rtp(buf, len);
       });
-      std::printf(" K=%zu %.0f ns", k, t.ns);
+      std::printf(" K=%zu %.0f ns %.2f allocs;", k, t.ns, t.allocations);
       std::fflush(stdout);
     }
     std::printf("\n");
+    // Debian's libsrtp2 (NSS), the same.
+    std::vector<srtp_t> theirs;
+    std::printf("libsrtp2 (NSS)   %-24s", name);
+    for (size_t k : ks) {
+      while (theirs.size() < k) {
+        srtp_t s = libsrtp_session(profile, onair::bench::floor_key(theirs.size(), profile));
+        if (!s) return 1;
+        theirs.push_back(s);
+      }
+      Timing t = time_per_packet(k == 1 ? iterations : std::min(iterations, 50000), [&](int i) {
+        std::memcpy(buf, packet, size);
+        rtc::rtp::set_sequence_number(buf, uint16_t(i / int(k)));
+        int len = int(size);
+        srtp_protect(theirs[size_t(i) % k], buf, &len);
+      });
+      std::printf(" K=%zu %.0f ns %.2f allocs;", k, t.ns, t.allocations);
+      std::fflush(stdout);
+    }
+    std::printf("\n");
+    for (srtp_t s : theirs) srtp_dealloc(s);
   }
 
-  // The same cipher work on OpenSSL EVP, contexts made once: AES-128-GCM with the header as
-  // AAD (RFC 7714 8.1), and AES-128-CTR + HMAC-SHA1-80 (RFC 3711 4.1.1, 4.2.1). Keys and IVs
-  // are not derived as SRTP does (that is once per session); the per-packet work is the same.
-  unsigned char key[16], iv[16] = {}, tag[20];
-  std::memcpy(key, onair::bench::floor_key(1, rtc::SrtpProfile::aes128_cm_sha1_80).data(), 16);
-  EVP_CIPHER_CTX* gcm = EVP_CIPHER_CTX_new();
-  EVP_EncryptInit_ex(gcm, EVP_aes_128_gcm(), nullptr, key, nullptr);
-  EVP_CIPHER_CTX_ctrl(gcm, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr);
-  Timing t = time_per_packet(iterations, [&](int i) {
-    std::memcpy(buf, packet, size);
-    iv[11] = uint8_t(i), iv[10] = uint8_t(i >> 8);
-    int out = 0;
-    EVP_EncryptInit_ex(gcm, nullptr, nullptr, nullptr, iv);
-    EVP_EncryptUpdate(gcm, nullptr, &out, buf, int(header));
-    EVP_EncryptUpdate(gcm, buf + header, &out, buf + header, int(size - header));
-    EVP_EncryptFinal_ex(gcm, buf + size, &out);
-    EVP_CIPHER_CTX_ctrl(gcm, EVP_CTRL_GCM_GET_TAG, 16, buf + size);
-  });
-  std::printf("OpenSSL EVP    %-22s %7.0f ns/packet  %5.2f heap allocations/packet\n", "AES-128-GCM", t.ns,
-              t.allocations);
-  EVP_CIPHER_CTX_free(gcm);
-
-  EVP_CIPHER_CTX* ctr = EVP_CIPHER_CTX_new();
-  EVP_EncryptInit_ex(ctr, EVP_aes_128_ctr(), nullptr, key, iv);
-  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  EVP_MAC_CTX* mac = EVP_MAC_CTX_new(hmac);
-  char digest[] = "SHA1";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
-  EVP_MAC_init(mac, key, 16, params);
-  t = time_per_packet(iterations, [&](int i) {
-    std::memcpy(buf, packet, size);
-    iv[15] = uint8_t(i), iv[14] = uint8_t(i >> 8);
-    int out = 0;
-    EVP_EncryptInit_ex(ctr, nullptr, nullptr, nullptr, iv);
-    EVP_EncryptUpdate(ctr, buf + header, &out, buf + header, int(size - header));
-    uint8_t roc[4] = {};
-    size_t mac_len = 0;
-    EVP_MAC_init(mac, nullptr, 0, nullptr);
-    EVP_MAC_update(mac, buf, size);
-    EVP_MAC_update(mac, roc, sizeof roc);
-    EVP_MAC_final(mac, tag, &mac_len, sizeof tag);
-    std::memcpy(buf + size, tag, 10);
-  });
-  std::printf("OpenSSL EVP    %-22s %7.0f ns/packet  %5.2f heap allocations/packet\n", "AES-128-CTR+HMAC-SHA1", t.ns,
-              t.allocations);
-  EVP_MAC_CTX_free(mac);
-  EVP_MAC_free(hmac);
-  EVP_CIPHER_CTX_free(ctr);
-
   // What the fan-out adds per packet besides the cipher: the copy and the header rewrite.
-  t = time_per_packet(iterations, [&](int i) {
+  Timing t = time_per_packet(iterations, [&](int i) {
     std::memcpy(buf, packet, size);
     rtc::rtp::set_sequence_number(buf, uint16_t(i));
     rtc::rtp::set_timestamp(buf, uint32_t(i) * 3000);
     rtc::rtp::set_ssrc(buf, 42);
     asm volatile("" : : "r"(buf) : "memory");
   });
-  std::printf("copy + header rewrite                 %7.0f ns/packet\n", t.ns);
+  std::printf("copy + header rewrite %7.0f ns/packet\n", t.ns);
   return 0;
-}
-
-// NSS for libsrtp2 with the hash tables of `mode` ("time" or "space"); see the header.
-bool init_nss(const std::string& mode) {
-  if (mode != "time") return true;
-  unsigned flags = NSS_INIT_READONLY | NSS_INIT_NOCERTDB | NSS_INIT_NOMODDB | NSS_INIT_FORCEOPEN;
-  return NSS_InitContext("", "", "", "", nullptr, flags) != nullptr;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string ports_file, profile = "gcm", nss_tables = "space";
+  std::string ports_file, profile = "gcm";
   int seconds = 30, kbps = 1500, iterations = 200000;
   bool crypto = false;
   for (int i = 1; i < argc; ++i) {
@@ -360,22 +317,16 @@ int main(int argc, char** argv) {
     else if (k == "--kbps") kbps = std::stoi(v);
     else if (k == "--profile") profile = v;
     else if (k == "--iterations") iterations = std::stoi(v);
-    else if (k == "--nss-tables") nss_tables = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
     }
   }
-  if (!init_nss(nss_tables)) {
-    std::fprintf(stderr, "webrtc_floor: NSS_InitContext failed\n");
-    return 1;
-  }
   if (crypto) return run_crypto(iterations);
   if (ports_file.empty()) {
     std::fprintf(stderr,
                  "usage: webrtc_floor --ports-file F [--seconds 30] [--kbps 1500] [--profile gcm|cm]\n"
-                 "                    [--nss-tables space|time]\n"
-                 "       webrtc_floor --crypto [--iterations 200000] [--nss-tables space|time]\n");
+                 "       webrtc_floor --crypto [--iterations 200000]\n");
     return 2;
   }
   return run_floor(ports_file, seconds, kbps, onair::bench::parse_profile(profile));

@@ -8,9 +8,7 @@
 // webrtc_bench.hpp (1.5 Mbit/s of VP8 + Opus by default), answers PLI with a keyframe and
 // sends SR every second; each subscriber counts what it receives and sends RR every second.
 //
-// Cost control: the client has one core, the server the other. It initializes NSS (the
-// crypto under Debian's libsrtp2) without NSS_INIT_OPTIMIZESPACE, so thousands of SRTP
-// sessions do not make each of its own protects slower (webrtc_floor.cpp says why). Only 1
+// Cost control: the client has one core, the server the other. Only 1
 // subscriber in 16 reads whole datagrams and verifies them (srtp_unprotect of every RTP and
 // RTCP packet); the others, once connected, read only the first 16 bytes of each datagram
 // (recvmmsg with MSG_TRUNC still reports the real size), enough for the plain RTP header:
@@ -31,7 +29,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <nss.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <sys/epoll.h>
@@ -1118,11 +1115,6 @@ int main(int argc, char** argv) {
                  "         [--server-pid <pid>] [--kbps 1500] [--verify-every 16] [--profile gcm|cm]\n"
                  "       webrtc_load --floor-sink --subscribers N --ports-file F --pid-file P [...]\n");
     return 2;
-  }
-  if (!NSS_InitContext("", "", "", "", nullptr,
-                       NSS_INIT_READONLY | NSS_INIT_NOCERTDB | NSS_INIT_NOMODDB | NSS_INIT_FORCEOPEN)) {
-    std::fprintf(stderr, "NSS_InitContext failed\n");
-    return 1;
   }
   Client c(std::move(o));
   return c.run();

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsrtp2-dev libnss3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev
+  libssl-dev libsrtp2-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
   ffmpeg

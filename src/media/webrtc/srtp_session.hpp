@@ -1,8 +1,19 @@
 #pragma once
-// SrtpSession: one direction of SRTP/SRTCP (RFC 3711, RFC 7714) over libsrtp2, keyed from
-// the DTLS-SRTP export (RFC 5764 4.2). Packets are protected and unprotected in place; the
-// buffer must have kMaxTrailer bytes of room after the packet for protect. One session per
-// transport direction, used on its loop only.
+// SrtpSession: one direction of SRTP/SRTCP (RFC 3711; AES-GCM per RFC 7714) keyed from the
+// DTLS-SRTP export (RFC 5764 4.2), on OpenSSL's AES and SHA-1. Packets are protected and
+// unprotected in place; protect needs kMaxTrailer bytes of room after the packet. One session
+// per transport direction, used on its loop only.
+//
+// Built on OpenSSL rather than libsrtp2 because Debian's libsrtp2 does its AES through NSS,
+// which allocates five times per packet and costs 3-10 us per protect once a node has
+// hundreds of sessions (bench/webrtc_floor --crypto); here a protect is one prepared cipher
+// context, no allocation. libsrtp2 remains the reference the unit tests compare against,
+// byte for byte, in both directions.
+//
+// Inbound: any SSRC (up to kMaxSsrcs per session), sequence numbers extended with a rollover
+// counter (RFC 3711 3.3.1), replays refused with a window of kReplayWindow packets (RTP) and
+// SRTCP indices (RTCP). Outbound: resending a packet as it was (a NACK retransmission) is
+// allowed, and gives the same bytes.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,7 +31,9 @@ size_t srtp_salt_length(SrtpProfile p);
 
 class SrtpSession {
  public:
-  static constexpr size_t kMaxTrailer = 144;  // SRTP_MAX_TRAILER_LEN
+  static constexpr size_t kMaxTrailer = 144;  // room to leave after a packet for protect
+  static constexpr size_t kMaxSsrcs = 64;      // SSRCs one session keeps state for
+  static constexpr size_t kReplayWindow = 1024;
   enum class Direction { inbound, outbound };
 
   // `key_and_salt`: the master key followed by the master salt.
@@ -29,16 +42,18 @@ class SrtpSession {
   SrtpSession(const SrtpSession&) = delete;
   SrtpSession& operator=(const SrtpSession&) = delete;
 
-  // In place; `len` is updated. False when the packet is refused (auth failure, replay,
-  // malformed).
+  // In place; `len` is updated. False when the packet is refused (malformed, failed
+  // authentication, replayed, too old, the wrong direction, or one SSRC too many).
   bool protect_rtp(uint8_t* packet, size_t& len);
   bool unprotect_rtp(uint8_t* packet, size_t& len);
   bool protect_rtcp(uint8_t* packet, size_t& len);
   bool unprotect_rtcp(uint8_t* packet, size_t& len);
 
+  struct Impl;
+
  private:
-  explicit SrtpSession(void* ctx) : ctx_(ctx) {}
-  void* ctx_;  // srtp_t
+  explicit SrtpSession(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace onair::webrtc
