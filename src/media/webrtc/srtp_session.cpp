@@ -136,15 +136,31 @@ class ReplayWindow {
   std::array<uint64_t, kWords> words_{};
 };
 
+// The indices one SSRC has had accepted, of SRTP packets or of SRTCP packets.
+struct Received {
+  bool started = false;
+  uint64_t highest = 0;
+  ReplayWindow window;
+  bool refused(uint64_t index) const { return started && index <= highest && window.seen(highest - index); }
+  void accept(uint64_t index) {
+    if (!started || index > highest) {
+      window.advance(started ? index - highest : ReplayWindow::kBits);
+      highest = index;
+      started = true;
+    } else {
+      window.mark(highest - index);
+    }
+  }
+};
+
 // What one SSRC's packets have reached.
 struct SsrcState {
   uint32_t ssrc = 0;
-  bool rtp_started = false;
-  uint64_t rtp_highest = 0;  // 48-bit packet index: ROC << 16 | SEQ
-  ReplayWindow rtp_window;
-  bool rtcp_started = false;
-  uint32_t rtcp_index = 0;  // outbound: the last sent; inbound: the highest accepted
-  ReplayWindow rtcp_window;
+  // Inbound: what was accepted. Outbound: `rtp.highest` is the highest index sent (NACK
+  // resends go below it), `rtcp_sent` the last SRTCP index.
+  Received rtp;  // 48-bit packet indices: ROC << 16 | SEQ
+  Received rtcp;
+  uint32_t rtcp_sent = 0;
 };
 
 // RFC 3711 3.3.1, as libsrtp2 does it: while the highest index is at most 2^15, the ROC is
@@ -266,10 +282,10 @@ struct SrtpSession::Impl {
     uint32_t ssrc = be32(p + 8);
     SsrcState* st = state(ssrc, true);
     if (st == nullptr) return false;
-    uint64_t index = st->rtp_started ? estimate_index(st->rtp_highest, be16(p + 2)) : be16(p + 2);
+    uint64_t index = st->rtp.started ? estimate_index(st->rtp.highest, be16(p + 2)) : be16(p + 2);
     // A NACK retransmission resends an older index: allowed, and the highest stays.
-    if (!st->rtp_started || index > st->rtp_highest) st->rtp_highest = index;
-    st->rtp_started = true;
+    if (!st->rtp.started || index > st->rtp.highest) st->rtp.highest = index;
+    st->rtp.started = true;
     uint32_t roc = uint32_t(index >> 16);
     if (gcm) {
       uint8_t iv[12];
@@ -293,9 +309,8 @@ struct SrtpSession::Impl {
     SsrcState* st = state(ssrc, false);
     if (st == nullptr && ssrcs.size() >= kMaxSsrcs) return false;
     uint16_t seq = be16(p + 2);
-    uint64_t index = st && st->rtp_started ? estimate_index(st->rtp_highest, seq) : seq;
-    if (st && st->rtp_started && index <= st->rtp_highest && st->rtp_window.seen(st->rtp_highest - index))
-      return false;  // a replay, or older than the window
+    uint64_t index = st && st->rtp.started ? estimate_index(st->rtp.highest, seq) : seq;
+    if (st && st->rtp.refused(index)) return false;  // a replay, or older than the window
     size_t body = len - hl - tag_len;
     uint32_t roc = uint32_t(index >> 16);
     if (gcm) {
@@ -311,17 +326,7 @@ struct SrtpSession::Impl {
       if (!ctr(rtp, iv, p + hl, body)) return false;
     }
     // Authentic: only now does it count.
-    if (st == nullptr) st = state(ssrc, true);
-    if (!st->rtp_started) {
-      st->rtp_started = true;
-      st->rtp_highest = index;
-      st->rtp_window.advance(ReplayWindow::kBits);
-    } else if (index > st->rtp_highest) {
-      st->rtp_window.advance(index - st->rtp_highest);
-      st->rtp_highest = index;
-    } else {
-      st->rtp_window.mark(st->rtp_highest - index);
-    }
+    (st ? st : state(ssrc, true))->rtp.accept(index);
     len = hl + body;
     return true;
   }
@@ -330,8 +335,8 @@ struct SrtpSession::Impl {
     if (dir != Direction::outbound || len < 8 || (p[0] >> 6) != 2) return false;
     uint32_t ssrc = be32(p + 4);
     SsrcState* st = state(ssrc, true);
-    if (st == nullptr || st->rtcp_index >= kMaxSrtcpIndex) return false;  // the key is spent
-    uint32_t index = ++st->rtcp_index;
+    if (st == nullptr || st->rtcp_sent >= kMaxSrtcpIndex) return false;  // the key is spent
+    uint32_t index = ++st->rtcp_sent;
     uint8_t e_index[4];
     put_be32(e_index, index | 0x80000000u);
     size_t body = len - 8;
@@ -361,8 +366,7 @@ struct SrtpSession::Impl {
     uint32_t word = be32(e_index);
     if (!(word & 0x80000000u)) return false;  // unencrypted SRTCP: not what WebRTC sends
     uint32_t index = word & kMaxSrtcpIndex;
-    if (st && st->rtcp_started && index <= st->rtcp_index && st->rtcp_window.seen(st->rtcp_index - index))
-      return false;
+    if (st && st->rtcp.refused(index)) return false;
     size_t body = len - 8 - tag_len - kSrtcpIndexLen;
     if (gcm) {
       uint8_t iv[12];
@@ -375,17 +379,7 @@ struct SrtpSession::Impl {
       cm_iv(rtcp, ssrc, index, iv);
       if (!ctr(rtcp, iv, p + 8, body)) return false;
     }
-    if (st == nullptr) st = state(ssrc, true);
-    if (!st->rtcp_started) {
-      st->rtcp_started = true;
-      st->rtcp_index = index;
-      st->rtcp_window.advance(ReplayWindow::kBits);
-    } else if (index > st->rtcp_index) {
-      st->rtcp_window.advance(index - st->rtcp_index);
-      st->rtcp_index = index;
-    } else {
-      st->rtcp_window.mark(st->rtcp_index - index);
-    }
+    (st ? st : state(ssrc, true))->rtcp.accept(index);
     len = 8 + body;
     return true;
   }
