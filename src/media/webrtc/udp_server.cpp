@@ -119,9 +119,24 @@ Result<void> UdpServer::open(const std::string& host, uint16_t port) {
   if (!ec) socket_.bind(ep, ec);
   if (ec) return fail(ErrorCode::unavailable, "webrtc: cannot bind UDP " + host + ":" + std::to_string(port) + ": " + ec.message());
   socket_.non_blocking(true, ec);
-  // Bursts of keyframes to many subscribers need room in the kernel (net.core.*mem_max caps it).
-  socket_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
-  socket_.set_option(asio::socket_base::send_buffer_size(4 << 20), ec);
+  // Bursts of keyframes to many subscribers, and their feedback, need room in the kernel.
+  // net.core.rmem_max/wmem_max cap SO_RCVBUF/SO_SNDBUF (208 KB by default); with
+  // CAP_NET_ADMIN the FORCE options go past them.
+  int fd = socket_.native_handle();
+  auto size_buffer = [fd](int force, int plain, int want) {
+    if (::setsockopt(fd, SOL_SOCKET, force, &want, sizeof want) != 0)
+      ::setsockopt(fd, SOL_SOCKET, plain, &want, sizeof want);
+    int got = 0;
+    socklen_t n = sizeof got;
+    ::getsockopt(fd, SOL_SOCKET, plain, &got, &n);
+    return got / 2;  // the kernel reports twice what it counts as payload room
+  };
+  int rcv = size_buffer(SO_RCVBUFFORCE, SO_RCVBUF, kSocketBuffer);
+  int snd = size_buffer(SO_SNDBUFFORCE, SO_SNDBUF, kSocketBuffer);
+  if (rcv < kSocketBuffer || snd < kSocketBuffer)
+    spdlog::warn("webrtc: UDP socket buffers are {} KB in, {} KB out (wanted {} KB): raise "
+                 "net.core.rmem_max and net.core.wmem_max, or many viewers' keyframes and feedback may be dropped",
+                 rcv >> 10, snd >> 10, kSocketBuffer >> 10);
   port_ = socket_.local_endpoint(ec).port();
   v6_ = address.is_v6();
   open_ = true;

@@ -42,6 +42,7 @@ class UdpServer {
 
   static constexpr size_t kSlotSize = 2048;
   static constexpr size_t kBatch = 64;
+  static constexpr int kSocketBuffer = 4 << 20;  // bytes asked for each way
 
   explicit UdpServer(boost::asio::io_context& loop);
   ~UdpServer();
