@@ -31,6 +31,10 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr int64_t kTickMs = 20;
+// The loop is overloaded when its 20 ms tick runs this late on average (over ~10 ticks):
+// packets then wait in the socket buffer, and new sessions are refused with 503 so the ones
+// already there keep their media (a full buffer drops everyone's STUN and RTCP alike).
+constexpr double kOverloadLagMs = 100;
 constexpr int64_t kSpeakerEveryMs = 100;
 
 // ICE credentials (RFC 8839 5.4): ufrag 4+ and pwd 22+ characters of ice-char.
@@ -125,6 +129,8 @@ struct WebRtcService::Impl {
 
   std::atomic<size_t> n_publishers{0}, n_subscribers{0};
   std::atomic<uint64_t> packets_in{0}, packets_out{0}, bytes_in{0}, bytes_out{0}, nacks{0}, retransmits{0};
+  int64_t tick_due_ms = 0;
+  std::atomic<double> lag_ms{0};  // smoothed lateness of the tick
   // Totals of sessions already gone, so the counters only grow.
   uint64_t gone_packets_in = 0, gone_packets_out = 0, gone_bytes_in = 0, gone_bytes_out = 0, gone_nacks = 0,
            gone_retransmits = 0;
@@ -164,6 +170,10 @@ struct WebRtcService::Impl {
     if (sessions.size() >= config.webrtc.max_sessions)
       return std::unexpected(
           Error(ErrorCode::unavailable, "too many WebRTC sessions on this node (webrtc.max_sessions)").retry_after(5));
+    if (double lag = lag_ms.load(); lag > kOverloadLagMs)
+      return std::unexpected(Error(ErrorCode::unavailable, "this node's WebRTC loop is overloaded (running " +
+                                                               std::to_string(int(lag)) + " ms late); try again or another node")
+                                 .retry_after(5));
     return {};
   }
 
@@ -306,6 +316,15 @@ struct WebRtcService::Impl {
 
   void tick() {
     int64_t now = steady_ms();
+    if (tick_due_ms) {
+      double late = double(std::max<int64_t>(0, now - tick_due_ms));
+      double lag = lag_ms.load() * 0.9 + late * 0.1;
+      if (lag > kOverloadLagMs && lag_ms.load() <= kOverloadLagMs)
+        spdlog::warn("webrtc: loop overloaded (tick {} ms late on average): new sessions get 503", int(lag));
+      else if (lag <= kOverloadLagMs && lag_ms.load() > kOverloadLagMs)
+        spdlog::info("webrtc: loop keeps up again, new sessions welcome");
+      lag_ms = lag;
+    }
     // Live sessions' counters first; the totals of retired ones are added after the loop,
     // since retire() adds to them inside it (otherwise the sums could go down).
     uint64_t pin = 0, pout = 0, bin = 0, bout = 0, nk = 0, rt = 0;
@@ -354,6 +373,7 @@ struct WebRtcService::Impl {
   }
 
   void arm() {
+    tick_due_ms = steady_ms() + kTickMs;
     timer->expires_after(std::chrono::milliseconds(kTickMs));
     timer->async_wait([this](boost::system::error_code ec) {
       if (ec || stopped) return;
@@ -525,7 +545,8 @@ void WebRtcService::end_member_sessions(std::string room, std::string user, bool
 WebRtcService::Stats WebRtcService::stats() const {
   const auto& im = *impl_;
   return {im.n_publishers.load(), im.n_subscribers.load(), im.packets_in.load(), im.packets_out.load(),
-          im.bytes_in.load(),     im.bytes_out.load(),     im.nacks.load(),      im.retransmits.load()};
+          im.bytes_in.load(),     im.bytes_out.load(),     im.nacks.load(),      im.retransmits.load(),
+          im.lag_ms.load()};
 }
 
 }  // namespace onair::webrtc

@@ -62,6 +62,7 @@ class WebRtcService {
   struct Stats {
     size_t publishers = 0, subscribers = 0;
     uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0, nacks = 0, retransmits = 0;
+    double loop_lag_ms = 0;  // how late the loop's tick runs, smoothed; > 100: overloaded
   };
   Stats stats() const;
 
