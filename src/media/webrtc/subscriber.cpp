@@ -30,6 +30,7 @@ Subscriber::Subscriber(std::string id, std::string stream, SessionOwner owner, N
     if (c.media) continue;
     c.media = &m;
     c.ssrc = m.local_ssrc;
+    c.vp8 = m.kind == MediaKind::video && m.codec.name == "VP8";
     // RFC 3550 5.1: random initial sequence number and timestamp.
     c.rewriter.emplace(random_value<uint16_t>(), random_value<uint32_t>(), m.codec.clock_rate);
     c.stats.emplace(m.local_ssrc, m.codec.clock_rate);
@@ -128,7 +129,7 @@ bool Subscriber::send(Consumer& c, const Publisher::Layer& layer, const rtp::Pac
   uint8_t* slot = transport_->rtp_slot();
   size_t size = rtp::write_rtp(slot, UdpServer::kSlotSize - SrtpSession::kMaxTrailer, h, {exts, n}, p.payload());
   if (!size) return false;
-  if (layer.kind == MediaKind::video && m.codec.name == "VP8")
+  if (c.vp8)
     c.picture_ids.rewrite({slot + size - p.payload_size(), p.payload_size()}, switched);
   if (!transport_->commit_rtp(size)) return false;
   c.stats->on_packet_sent(numbers->timestamp, uint32_t(p.payload_size()), now_us);

@@ -56,6 +56,7 @@ class Subscriber final : public PeerSession {
     std::optional<SeqTsRewriter> rewriter;
     std::optional<SendStats> stats;
     vp8::PictureIdRewriter picture_ids;
+    bool vp8 = false;           // video in VP8: picture ids to carry over layer switches
     size_t current = kNoLayer;  // the layer being sent
     size_t target = 0;          // the layer wanted
   };
