@@ -179,19 +179,24 @@ uint64_t estimate_index(uint64_t highest, uint16_t seq) {
 
 }  // namespace
 
-struct SrtpSession::Impl {
+struct SrtpSession::Impl final : SrtpSession {
   SrtpProfile profile;
   Direction dir;
   bool gcm = false;
   size_t tag_len = 0;
+  SsrcState* last = nullptr;  // the state used last (hot fields first: one cache line)
+  size_t n_ssrcs = 0;
   // Per kind (RTP, RTCP): the session salt, the prepared cipher, the HMAC (AES-CM).
   struct Keys {
     std::array<uint8_t, kCmSaltLen> salt{};
     CipherCtx cipher{nullptr, &EVP_CIPHER_CTX_free};
     HmacSha1 hmac;
   } rtp, rtcp;
-  std::vector<SsrcState> ssrcs;
-  size_t last = 0;
+  // SSRCs: the first few inline (a viewer's session has two), then on the heap, reserved
+  // at once so that pointers to states stay valid.
+  static constexpr size_t kInline = 3;
+  std::array<SsrcState, kInline> inline_ssrcs;
+  std::vector<SsrcState> more_ssrcs;
 
   ~Impl() {
     OPENSSL_cleanse(rtp.salt.data(), rtp.salt.size());
@@ -227,14 +232,20 @@ struct SrtpSession::Impl {
 
   // The state of `ssrc`; nullptr if unknown and `create` is false or there are too many.
   SsrcState* state(uint32_t ssrc, bool create) {
-    if (last < ssrcs.size() && ssrcs[last].ssrc == ssrc) return &ssrcs[last];
-    for (size_t i = 0; i < ssrcs.size(); ++i)
-      if (ssrcs[i].ssrc == ssrc) return &ssrcs[last = i];
-    if (!create || ssrcs.size() >= kMaxSsrcs) return nullptr;
-    ssrcs.emplace_back().ssrc = ssrc;
-    last = ssrcs.size() - 1;
-    return &ssrcs.back();
+    if (last && last->ssrc == ssrc) return last;
+    for (size_t i = 0; i < n_ssrcs; ++i) {
+      SsrcState& s = i < kInline ? inline_ssrcs[i] : more_ssrcs[i - kInline];
+      if (s.ssrc == ssrc) return last = &s;
+    }
+    if (!create || full()) return nullptr;
+    if (n_ssrcs == kInline) more_ssrcs.reserve(kMaxSsrcs - kInline);
+    if (n_ssrcs >= kInline) more_ssrcs.emplace_back();
+    SsrcState& s = n_ssrcs < kInline ? inline_ssrcs[n_ssrcs] : more_ssrcs.back();
+    ++n_ssrcs;
+    s.ssrc = ssrc;
+    return last = &s;
   }
+  bool full() const { return n_ssrcs >= kMaxSsrcs; }
 
   // The AES-CM IV (RFC 3711 4.1.1): salt ^ SSRC << 64 ^ index << 16.
   static void cm_iv(const Keys& k, uint32_t ssrc, uint64_t index, uint8_t iv[16]) {
@@ -307,7 +318,7 @@ struct SrtpSession::Impl {
     if (dir != Direction::inbound || hl == 0 || len < hl + tag_len) return false;
     uint32_t ssrc = be32(p + 8);
     SsrcState* st = state(ssrc, false);
-    if (st == nullptr && ssrcs.size() >= kMaxSsrcs) return false;
+    if (st == nullptr && full()) return false;
     uint16_t seq = be16(p + 2);
     uint64_t index = st && st->rtp.started ? estimate_index(st->rtp.highest, seq) : seq;
     if (st && st->rtp.refused(index)) return false;  // a replay, or older than the window
@@ -360,7 +371,7 @@ struct SrtpSession::Impl {
     if (dir != Direction::inbound || len < 8 + tag_len + kSrtcpIndexLen || (p[0] >> 6) != 2) return false;
     uint32_t ssrc = be32(p + 4);
     SsrcState* st = state(ssrc, false);
-    if (st == nullptr && ssrcs.size() >= kMaxSsrcs) return false;
+    if (st == nullptr && full()) return false;
     // E+index is last with GCM and before the tag with AES-CM.
     const uint8_t* e_index = gcm ? p + len - kSrtcpIndexLen : p + len - kCmTagLen - kSrtcpIndexLen;
     uint32_t word = be32(e_index);
@@ -394,22 +405,18 @@ Result<std::unique_ptr<SrtpSession>> SrtpSession::create(SrtpProfile profile, Di
   if (key_and_salt.size() != want)
     return std::unexpected(Error(ErrorCode::invalid_argument,
                                  "srtp: key and salt must be " + std::to_string(want) + " bytes"));
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::unique_ptr<Impl>(new Impl);
   impl->profile = profile;
   impl->dir = dir;
   impl->gcm = profile == SrtpProfile::aead_aes_128_gcm;
   impl->tag_len = impl->gcm ? kGcmTagLen : kCmTagLen;
-  impl->ssrcs.reserve(4);
   if (!impl->init(key_and_salt)) return std::unexpected(Error(ErrorCode::internal, "srtp: OpenSSL cipher setup failed"));
-  return std::unique_ptr<SrtpSession>(new SrtpSession(std::move(impl)));
+  return std::unique_ptr<SrtpSession>(std::move(impl));
 }
 
-SrtpSession::SrtpSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-SrtpSession::~SrtpSession() = default;
-
-bool SrtpSession::protect_rtp(uint8_t* p, size_t& len) { return impl_->protect_rtp(p, len); }
-bool SrtpSession::unprotect_rtp(uint8_t* p, size_t& len) { return impl_->unprotect_rtp(p, len); }
-bool SrtpSession::protect_rtcp(uint8_t* p, size_t& len) { return impl_->protect_rtcp(p, len); }
-bool SrtpSession::unprotect_rtcp(uint8_t* p, size_t& len) { return impl_->unprotect_rtcp(p, len); }
+bool SrtpSession::protect_rtp(uint8_t* p, size_t& len) { return static_cast<Impl*>(this)->protect_rtp(p, len); }
+bool SrtpSession::unprotect_rtp(uint8_t* p, size_t& len) { return static_cast<Impl*>(this)->unprotect_rtp(p, len); }
+bool SrtpSession::protect_rtcp(uint8_t* p, size_t& len) { return static_cast<Impl*>(this)->protect_rtcp(p, len); }
+bool SrtpSession::unprotect_rtcp(uint8_t* p, size_t& len) { return static_cast<Impl*>(this)->unprotect_rtcp(p, len); }
 
 }  // namespace onair::webrtc

@@ -38,7 +38,7 @@ class SrtpSession {
 
   // `key_and_salt`: the master key followed by the master salt.
   static Result<std::unique_ptr<SrtpSession>> create(SrtpProfile profile, Direction dir, std::string_view key_and_salt);
-  ~SrtpSession();
+  virtual ~SrtpSession() = default;
   SrtpSession(const SrtpSession&) = delete;
   SrtpSession& operator=(const SrtpSession&) = delete;
 
@@ -49,11 +49,12 @@ class SrtpSession {
   bool protect_rtcp(uint8_t* packet, size_t& len);
   bool unprotect_rtcp(uint8_t* packet, size_t& len);
 
+  // The state lives in the same allocation (Impl derives from this class): a fan-out
+  // touches thousands of sessions per packet, and every pointer to chase is a cache miss.
   struct Impl;
 
- private:
-  explicit SrtpSession(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+ protected:
+  SrtpSession() = default;
 };
 
 }  // namespace onair::webrtc
