@@ -53,6 +53,7 @@
 #include "media/webrtc/rtcp.hpp"
 #include "media/webrtc/rtp_packet.hpp"
 #include "media/webrtc/sdp.hpp"
+#include "media/webrtc/ice_lite.hpp"
 #include "media/webrtc/srtp_session.hpp"
 #include "media/webrtc/stun.hpp"
 #include "media/webrtc/twcc.hpp"
@@ -89,20 +90,6 @@ int64_t wall_us() {
       .count();
 }
 
-std::string random_string(size_t n) {
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  unsigned char raw[64];
-  RAND_bytes(raw, int(n));
-  std::string s(n, 'a');
-  for (size_t i = 0; i < n; ++i) s[i] = kChars[raw[i] % (sizeof kChars - 1)];
-  return s;
-}
-
-uint32_t random_u32() {
-  uint32_t v = 0;
-  while (v == 0) RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v);
-  return v;
-}
 
 // --- HTTP (blocking, one request per connection; loopback only) ---
 
@@ -313,12 +300,12 @@ int open_udp(uint16_t& port) {
 std::string make_offer(const Peer& p, const std::string& fingerprint, uint16_t port, uint32_t audio_ssrc,
                        uint32_t video_ssrc) {
   sdp::SessionDescription d;
-  d.origin.session_id = std::to_string(random_u32()) + std::to_string(random_u32());
+  d.origin.session_id = std::to_string(rtc::random_ssrc()) + std::to_string(rtc::random_ssrc());
   d.origin.session_version = "2";
   d.bundle = {"0", "1"};
   d.extmap_allow_mixed = true;
   d.msid_semantic = "WMS";
-  std::string cname = random_string(16);
+  std::string cname = rtc::ice_string(16);
   for (int kind = 0; kind < 2; ++kind) {
     bool audio = kind == 0;
     sdp::MediaSection m;
@@ -486,7 +473,7 @@ std::unique_ptr<Peer> Client::new_peer(bool publisher, size_t index) {
   p->index = index;
   p->publisher = publisher;
   p->verify = !publisher && opt_.verify_every > 0 && index % size_t(opt_.verify_every) == 0;
-  p->rtcp_ssrc = random_u32();
+  p->rtcp_ssrc = rtc::random_ssrc();
   p->started_us = now_us();
   return p;
 }
@@ -499,8 +486,8 @@ bool Client::negotiate(Peer& p, const std::string& path, uint32_t audio_ssrc, ui
     return false;
   }
   p.port = port;
-  p.ufrag = random_string(8);
-  p.pwd = random_string(24);
+  p.ufrag = rtc::ice_string(8);
+  p.pwd = rtc::ice_string(24);
   RAND_bytes(reinterpret_cast<unsigned char*>(p.tiebreaker.assign(8, '\0').data()), 8);
   std::string offer = make_offer(p, dtls_->certificate().fingerprint(), port, audio_ssrc, video_ssrc);
   HttpReply r = http(opt_.http_port, "POST", path, "application/sdp", offer);
@@ -821,8 +808,8 @@ void Client::pump(int max_wait_ms) {
 }
 
 bool Client::setup_server_mode() {
-  audio_ssrc_ = random_u32();
-  video_ssrc_ = random_u32();
+  audio_ssrc_ = rtc::random_ssrc();
+  video_ssrc_ = rtc::random_ssrc();
   publisher_ = new_peer(true, 0);
   if (!negotiate(*publisher_, "/v1/whip/" + opt_.stream, audio_ssrc_, video_ssrc_)) return false;
   int64_t deadline = now_us() + 10'000'000;

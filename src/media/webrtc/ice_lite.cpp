@@ -1,5 +1,9 @@
 #include "media/webrtc/ice_lite.hpp"
 
+#include <openssl/rand.h>
+
+#include <algorithm>
+
 namespace onair::webrtc {
 
 IceLite::IceLite(std::string local_ufrag, std::string local_pwd, std::string remote_ufrag)
@@ -52,6 +56,22 @@ IceLite::Outcome IceLite::on_stun(const stun::Message& m, const stun::Address& f
   out.nominated = m.find(stun::attr::use_candidate) != nullptr;
   last_consent_ms_ = now_ms;
   return out;
+}
+
+std::string ice_string(size_t n) {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  unsigned char raw[64];
+  n = std::min<size_t>(n, sizeof raw);
+  RAND_bytes(raw, int(n));
+  std::string out(n, 'a');
+  for (size_t i = 0; i < n; ++i) out[i] = kChars[raw[i] % (sizeof kChars - 1)];
+  return out;
+}
+
+uint32_t random_ssrc() {
+  uint32_t v = 0;
+  while (v == 0) RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v);
+  return v;
 }
 
 }  // namespace onair::webrtc

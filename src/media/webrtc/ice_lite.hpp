@@ -37,4 +37,9 @@ class IceLite {
   int64_t last_consent_ms_ = 0;
 };
 
+// ICE credentials (RFC 8839 5.4: ufrag 4+ and pwd 22+ characters of ice-char), random,
+// n <= 64; and a random non-zero 32-bit value (an SSRC).
+std::string ice_string(size_t n);
+uint32_t random_ssrc();
+
 }  // namespace onair::webrtc

@@ -37,21 +37,6 @@ constexpr int64_t kTickMs = 20;
 constexpr double kOverloadLagMs = 100;
 constexpr int64_t kSpeakerEveryMs = 100;
 
-// ICE credentials (RFC 8839 5.4): ufrag 4+ and pwd 22+ characters of ice-char.
-std::string ice_string(size_t n) {
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  unsigned char raw[64];
-  RAND_bytes(raw, int(n));
-  std::string out(n, 'a');
-  for (size_t i = 0; i < n; ++i) out[i] = kChars[raw[i] % (sizeof kChars - 1)];
-  return out;
-}
-
-uint32_t random_ssrc() {
-  uint32_t v = 0;
-  while (v == 0) RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v);
-  return v;
-}
 
 // The host's own IPv4 addresses for host candidates: every interface that is up, loopback
 // only when there is nothing else (a machine with no network, or a test namespace).
