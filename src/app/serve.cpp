@@ -22,6 +22,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "media/rtmp/rtmp_server.hpp"
+#include "media/stream/stream_access.hpp"
 #include "media/stream/stream_hub.hpp"
 #include "media/webrtc/webrtc_service.hpp"
 #include "realtime/gateway.hpp"
@@ -96,7 +97,7 @@ int serve(Config config, bool created_secrets) {
   strand->start();
 
   // Streams going up and down mark their seats (and rooms) live, through the rooms strand.
-  media::StreamHub hub(config.media.gop_max_bytes);
+  media::StreamHub hub(config.media.gop_max_bytes, config.media.audio_cache_ms);
   hls::HlsService hls(config.hls.segment_s, config.hls.window, config.hls.dispose_s);
   rooms::RoomStrand* rooms_strand = strand.get();
   auto stream_state = [rooms_strand](const std::string& name, bool live) {
@@ -128,30 +129,15 @@ int serve(Config config, bool created_secrets) {
         },
         boost::asio::detached);
   };
-  // Members who leave, lose their seat or are kicked stop publishing and playing at once.
+  // A seat's stream publishes only while its user holds the seat; losing it stops the publish
+  // on every protocol (StreamAccess) and the user's WebRTC sessions (WebRtcService).
+  media::StreamAccess access(signer, hub);
+  access.seat_holder = [rooms_strand](std::string room, std::string user) {
+    return rooms_strand->holds_seat(std::move(room), std::move(user));
+  };
+  access.watch(bus);
+  webrtc_service.watch(bus);
   webrtc::WebRtcService* rtc = &webrtc_service;
-  uint64_t rtc_bus = bus.subscribe([rtc](const bus::EventPtr& e) {
-    using bus::EventType;
-    if (e->type == EventType::room_closed) {
-      rtc->end_member_sessions(e->room, "", false, "the room closed");
-      return;
-    }
-    if (e->type != EventType::member_left && e->type != EventType::seat_changed) return;
-    boost::system::error_code ec;
-    auto v = boost::json::parse(e->data, ec);
-    if (ec || !v.is_object()) return;
-    const auto& o = v.as_object();
-    const auto* user = o.if_contains("user");
-    if (!user || !user->is_string()) return;
-    if (e->type == EventType::member_left) {
-      rtc->end_member_sessions(e->room, std::string(user->as_string()), false, "left the room");
-      return;
-    }
-    const auto* action = o.if_contains("action");
-    std::string a = action && action->is_string() ? std::string(action->as_string()) : "";
-    if (a != "taken" && a != "updated" && a != "live" && a != "stopped")
-      rtc->end_member_sessions(e->room, std::string(user->as_string()), true, "the seat was given up");
-  });
   api::Services services{config,
                          keys,
                          signer,
@@ -188,7 +174,7 @@ int serve(Config config, bool created_secrets) {
     (*store)->close();
     return 1;
   }
-  rtmp::RtmpServer rtmp_server(config, loops, hub, hls, signer);
+  rtmp::RtmpServer rtmp_server(config, loops, hub, hls, access);
   if (auto r = rtmp_server.start(); !r) {
     spdlog::critical("{}", r.error().message());
     server.stop(0);
@@ -230,7 +216,7 @@ int serve(Config config, bool created_secrets) {
   sigwait(&signals, &sig);
   spdlog::info("onair: {} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   ready = false;
-  bus.unsubscribe(rtc_bus);
+  access.unwatch();
   webrtc_service.stop();
   rtmp_server.stop();
   gateway.stop();

@@ -172,6 +172,10 @@ Result<Config> read_config(YAML::Node root) {
   rtmp.read("public_url", c.rtmp.public_url, err);
   rtmp.read("max_message_bytes", c.rtmp.max_message_bytes, err);
   rtmp.read("timeout_s", c.rtmp.timeout_s, err);
+  rtmp.read("preauth_bytes", c.rtmp.preauth_bytes, err);
+  rtmp.read("auth_timeout_s", c.rtmp.auth_timeout_s, err);
+  rtmp.read("max_buffer_bytes", c.rtmp.max_buffer_bytes, err);
+  rtmp.read("max_inflight_bytes", c.rtmp.max_inflight_bytes, err);
   rtmp.finish(err);
 
   Section auth(top.child("auth"), "auth");
@@ -263,6 +267,8 @@ Result<Config> read_config(YAML::Node root) {
   media.read("queue_soft_bytes", c.media.queue_soft_bytes, err);
   media.read("queue_hard_bytes", c.media.queue_hard_bytes, err);
   media.read("merge_ms", c.media.merge_ms, err);
+  media.read("player_stall_s", c.media.player_stall_s, err);
+  media.read("audio_cache_ms", c.media.audio_cache_ms, err);
   media.finish(err);
   if (err.empty() && c.media.auth != "none" && c.media.auth != "expiry" && c.media.auth != "hmac")
     err = "media.auth: must be none, expiry or hmac";
@@ -272,6 +278,13 @@ Result<Config> read_config(YAML::Node root) {
   if (err.empty() && c.rtmp.max_message_bytes < 65536) err = "rtmp.max_message_bytes: at least 65536";
   if (err.empty() && c.rtmp.timeout_s == 0) err = "rtmp.timeout_s: must be > 0";
   if (err.empty() && c.media.merge_ms > 1000) err = "media.merge_ms: at most 1000";
+  if (err.empty() && c.media.player_stall_s == 0) err = "media.player_stall_s: must be > 0";
+  if (err.empty() && c.rtmp.preauth_bytes < 4096) err = "rtmp.preauth_bytes: at least 4096";
+  if (err.empty() && c.rtmp.auth_timeout_s == 0) err = "rtmp.auth_timeout_s: must be > 0";
+  if (err.empty() && c.rtmp.max_buffer_bytes < c.rtmp.max_message_bytes)
+    err = "rtmp.max_buffer_bytes: must be at least rtmp.max_message_bytes";
+  if (err.empty() && c.rtmp.max_inflight_bytes < c.rtmp.max_buffer_bytes)
+    err = "rtmp.max_inflight_bytes: must be at least rtmp.max_buffer_bytes";
 
   Section hls(top.child("hls"), "hls");
   hls.read("window", c.hls.window, err);

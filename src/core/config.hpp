@@ -31,6 +31,13 @@ struct RtmpConfig {
   std::string public_url;  // e.g. rtmp://live.example.com:1935; empty: Host header + port
   uint32_t max_message_bytes = 16 * 1024 * 1024;
   uint32_t timeout_s = 30;  // handshake, and silence from a publisher
+  // Until its publish or play is accepted a connection may hold this much unparsed input
+  // and partial messages, and must get there within auth_timeout_s of connecting.
+  uint32_t preauth_bytes = 64 * 1024;
+  uint32_t auth_timeout_s = 10;
+  // After that: partial messages and unparsed input per connection, and over all connections.
+  uint32_t max_buffer_bytes = 20 * 1024 * 1024;
+  uint64_t max_inflight_bytes = 256 * 1024 * 1024;
 };
 
 struct SmsConfig {
@@ -97,6 +104,8 @@ struct MediaConfig {
   uint32_t queue_soft_bytes = 4 * 1024 * 1024;   // a player behind this drops to a keyframe
   uint32_t queue_hard_bytes = 16 * 1024 * 1024;  // and is closed beyond this
   uint32_t merge_ms = 33;  // gather frames this long per writev (CPU for latency); 0: at once
+  uint32_t player_stall_s = 10;  // a player whose socket takes nothing this long is closed
+  uint32_t audio_cache_ms = 1000;  // what a new player of an audio-only stream gets first
 };
 
 struct HlsConfig {

@@ -43,6 +43,14 @@ void RoomStrand::schedule_tick() {
   });
 }
 
+boost::asio::awaitable<Result<void>> RoomStrand::holds_seat(std::string room, std::string user) {
+  auto seats = co_await call([&](RoomService& svc) { return svc.seats(room); });
+  if (!seats) co_return std::unexpected(seats.error());
+  for (const auto& seat : *seats)
+    if (seat.user == user) co_return Result<void>{};
+  co_return fail(ErrorCode::permission_denied, user + " holds no seat in room " + room);
+}
+
 RoomStats RoomStrand::stats() const {
   return RoomStats{rooms_.load(), live_rooms_.load(), members_.load(), seats_.load(), pks_.load()};
 }

@@ -36,6 +36,10 @@ class RoomStrand {
 
   RoomStats stats() const;
 
+  // Whether `user` holds a seat of room `room` now (the media plane asks before a seat's
+  // stream may publish). Parameters by value: they live in the coroutine frame.
+  boost::asio::awaitable<Result<void>> holds_seat(std::string room, std::string user);
+
  private:
   void schedule_tick();
 

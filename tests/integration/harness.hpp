@@ -54,6 +54,7 @@ class Server {
   const std::string& dir() const { return dir_; }
   std::string log() const;  // what the server printed so far
   bool running() const { return pid_ > 0; }
+  int pid() const { return pid_; }
 
   std::string token(const std::string& user, const std::string& name = "",
                     const std::string& room = "*", bool admin = false, bool publish = true,

@@ -118,6 +118,62 @@ TEST(Chunk, AbortDropsThePartialMessage) {
   EXPECT_EQ(msgs[0].payload, "hello");
 }
 
+// A header that announces 16 MiB on each of 63 chunk streams costs what arrived, not what
+// was announced; past the budget on partial messages the reader refuses.
+TEST(Chunk, PartialMessagesHoldWhatArrivedAndStayWithinTheBudget) {
+  ChunkReader r(ChunkLimits{16 * 1024 * 1024, 64, 64 * 1024});
+  std::string wire;
+  for (uint32_t csid = 3; csid < 66; ++csid) {
+    std::string one;
+    write_message(one, csid, kVideo, 1, 0, std::string(16 * 1024 * 1024 - 1, 'v'), 128);
+    wire += one.substr(0, 12 + (csid >= 64 ? 1 : 0) + 128);  // the first chunk of each
+  }
+  std::string buffer = wire;
+  size_t messages = 0;
+  Result<size_t> used = size_t(0);
+  while (!buffer.empty()) {
+    std::optional<Message> m;
+    used = r.parse(span_of(buffer), m);
+    if (!used || *used == 0) break;
+    buffer.erase(0, *used);
+    if (m) ++messages;
+  }
+  EXPECT_EQ(messages, 0u);
+  // 512 first chunks of 128 bytes fit in 64 KiB; 63 of them are 8 KiB.
+  ASSERT_TRUE(used) << used.error().message();
+  EXPECT_EQ(r.buffered(), 63u * 128);
+  EXPECT_TRUE(buffer.empty());
+
+  // Keep feeding one chunk stream: refused once 64 KiB are held.
+  ChunkReader small(ChunkLimits{16 * 1024 * 1024, 64, 64 * 1024});
+  std::string big;
+  write_message(big, 4, kVideo, 1, 0, std::string(1024 * 1024, 'v'), 128);
+  buffer = big;
+  bool refused = false;
+  while (!buffer.empty()) {
+    std::optional<Message> m;
+    auto u = small.parse(span_of(buffer), m);
+    if (!u) {
+      refused = true;
+      EXPECT_NE(u.error().message().find("partial messages"), std::string::npos) << u.error().message();
+      break;
+    }
+    ASSERT_GT(*u, 0u);
+    buffer.erase(0, *u);
+    EXPECT_LE(small.buffered(), 64u * 1024);
+  }
+  EXPECT_TRUE(refused);
+
+  // With the budget raised (publish accepted) the same message goes through, and the
+  // finished message leaves nothing held.
+  ChunkReader raised(ChunkLimits{16 * 1024 * 1024, 64, 64 * 1024});
+  raised.set_max_buffered(2 * 1024 * 1024);
+  auto msgs = read_all(raised, big, 4096);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].payload.size(), 1024u * 1024);
+  EXPECT_EQ(raised.buffered(), 0u);
+}
+
 TEST(Chunk, RefusesBrokenHeaders) {
   ChunkReader r(ChunkLimits{1024, 4});
   std::optional<Message> m;

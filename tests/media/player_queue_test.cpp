@@ -56,6 +56,101 @@ TEST(PlayerQueue, AClientThatStopsReadingIsDroppedToKeyframesAndBounded) {
   io.run_for(std::chrono::milliseconds(10));
 }
 
+struct SocketPair {
+  asio::io_context io;
+  tcp::socket client{io}, server{io};
+  SocketPair() {
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+    server.set_option(asio::socket_base::send_buffer_size(16 * 1024));
+    client.set_option(asio::socket_base::receive_buffer_size(16 * 1024));
+  }
+  // Runs the loop until `done` or the deadline; whether `done` came.
+  template <class F>
+  bool run_until(F done, std::chrono::seconds deadline = std::chrono::seconds(30)) {
+    auto end = std::chrono::steady_clock::now() + deadline;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      io.run_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+};
+
+// Small frames from a long audio-only stream to a reader that stopped: dropped entries are
+// removed, not left in the queue, so the entry count is bounded as well as the bytes.
+TEST(PlayerQueue, ANeverReadingPlayerHoldsABoundedNumberOfEntries) {
+  SocketPair p;
+  PlayerQueue q(p.io.get_executor(), 1 << 20, 4 << 20);
+  asio::co_spawn(p.io, q.run(p.server), asio::detached);
+  size_t most = 0;
+  for (int i = 0; i < 40000; ++i) {
+    auto f = make_frame(FrameKind::audio, uint32_t(i), false, false, std::string(20, 'a'));
+    FramePtr fp = f;
+    ASSERT_TRUE(q.push_frame(fp, fp->payload, "hdr", "tail")) << i;
+    if (i % 64 == 0) {
+      q.push_control("ctl");  // control items survive drops
+      p.io.poll();
+    }
+    most = std::max(most, q.entries());
+  }
+  EXPECT_LE(most, PlayerQueue::kMaxQueued + 64 + 40000 / 64);
+  EXPECT_GT(q.drops(), 0u);
+  EXPECT_LE(q.bytes(), size_t(1 << 20) + 64 * 1024);
+  q.close();
+  p.io.run_for(std::chrono::milliseconds(10));
+}
+
+// A reader that takes nothing while a write waits is closed after the stall time, with a reason.
+TEST(PlayerQueue, AStalledPlayerIsClosedAfterTheStallTime) {
+  SocketPair p;
+  PlayerQueue q(p.io.get_executor(), 1 << 20, 4 << 20, 0, 1000);
+  bool finished = false;
+  asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
+    co_await q.run(p.server);
+    finished = true;
+  }, asio::detached);
+  auto frame = make_frame(FrameKind::video, 0, true, false, std::string(256 * 1024, 'v'));
+  FramePtr fp = frame;
+  ASSERT_TRUE(q.push_frame(fp, fp->payload, "", ""));
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(p.run_until([&] { return finished; })) << "a stalled player was never closed";
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000));
+  EXPECT_TRUE(q.closed());
+  EXPECT_NE(q.close_reason().find("stalled"), std::string::npos) << q.close_reason();
+  // Its socket is closed: the client sees the end after what had been sent.
+  char buf[64 * 1024];
+  boost::system::error_code ec;
+  while (!ec) p.client.read_some(asio::buffer(buf), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+}
+
+// A slow reader takes bytes all along: it is never counted as stalled.
+TEST(PlayerQueue, ASlowReaderThatTakesBytesIsNotStalled) {
+  SocketPair p;
+  PlayerQueue q(p.io.get_executor(), 8 << 20, 16 << 20, 0, 3000);
+  asio::co_spawn(p.io, q.run(p.server), asio::detached);
+  const size_t total = 2 * 1024 * 1024;
+  auto frame = make_frame(FrameKind::video, 0, true, false, std::string(total, 'v'));
+  FramePtr fp = frame;
+  ASSERT_TRUE(q.push_frame(fp, fp->payload, "", ""));
+  size_t got = 0;
+  char buf[8 * 1024];
+  auto slow_read = [&] {
+    boost::system::error_code ec;
+    size_t avail = p.client.available(ec);
+    if (avail > 0) got += p.client.read_some(asio::buffer(buf, std::min(avail, sizeof buf)), ec);
+    return got >= total || q.closed();
+  };
+  // 8 KB per 5 ms slice at most: about 1.6 MB/s, so the write takes over a second.
+  ASSERT_TRUE(p.run_until(slow_read, std::chrono::seconds(60)));
+  EXPECT_FALSE(q.closed()) << q.close_reason();
+  EXPECT_EQ(got, total);
+  q.close();
+  p.io.run_for(std::chrono::milliseconds(10));
+}
+
 TEST(PlayerQueue, DeliversEverythingToAReadingClientInOrder) {
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));

@@ -23,25 +23,51 @@ Gauge& players_gauge() {
   return g;
 }
 
+// One HTTP-FLV response. The FLV header's flags say which tracks the stream has (ffprobe and
+// mpegts.js wait for a track the header announces), so it goes out once the stream knows:
+// frames before that (metadata, sequence headers) wait here, a few at most.
 class FlvPlayer : public media::Sink {
  public:
-  FlvPlayer(asio::any_io_executor ex, const Config& config)
-      : out_(ex, config.media.queue_soft_bytes, config.media.queue_hard_bytes, config.media.merge_ms) {}
+  FlvPlayer(asio::any_io_executor ex, const Config& config, std::shared_ptr<media::Stream> stream)
+      : out_(ex, config.media.queue_soft_bytes, config.media.queue_hard_bytes, config.media.merge_ms,
+             config.media.player_stall_s * 1000),
+        stream_(std::move(stream)) {}
 
   void on_frame(const media::FramePtr& f) override {
     if (out_.closed() || f->seq < min_seq_) return;
-    uint32_t ts = timeline_.next(*f);
-    std::string head;
-    write_tag_header(head, uint8_t(f->kind), ts, uint32_t(f->payload.size()));
-    uint32_t prev = uint32_t(11 + f->payload.size());
-    char tail[4] = {char(prev >> 24), char(prev >> 16), char(prev >> 8), char(prev)};
-    if (!out_.push_frame(f, f->payload, head, std::string_view(tail, 4))) out_.close();
+    if (!header_sent_) {
+      media::Tracks t = stream_->tracks();
+      if (!t.known && early_.size() < 8) {
+        early_.push_back(f);
+        return;
+      }
+      // Unknown after that many frames (no media yet): say both, as before.
+      out_.push_control(stream_header(t.known ? t.audio : true, t.known ? t.video : true));
+      header_sent_ = true;
+      auto early = std::move(early_);
+      for (const auto& e : early) write(e);
+    }
+    write(f);
   }
   void on_unpublish() override { timeline_.republished(); }
 
   media::PlayerQueue out_;
   media::PlayerTimeline timeline_;
   uint64_t min_seq_ = 0;
+
+ private:
+  void write(const media::FramePtr& f) {
+    uint32_t ts = timeline_.next(*f);
+    std::string head;
+    write_tag_header(head, uint8_t(f->kind), ts, uint32_t(f->payload.size()));
+    uint32_t prev = uint32_t(11 + f->payload.size());
+    char tail[4] = {char(prev >> 24), char(prev >> 16), char(prev >> 8), char(prev)};
+    out_.push_frame(f, f->payload, head, std::string_view(tail, 4));  // false: the queue closed it
+  }
+
+  std::shared_ptr<media::Stream> stream_;
+  bool header_sent_ = false;
+  std::vector<media::FramePtr> early_;
 };
 
 asio::awaitable<void> until_closed(asio::ip::tcp::socket& socket) {
@@ -68,16 +94,14 @@ asio::awaitable<std::optional<http::Response>> serve_flv(const Config& config, m
     }
   }
   auto& loop = static_cast<asio::io_context&>(asio::query(socket.get_executor(), asio::execution::context));
-  FlvPlayer player(socket.get_executor(), config);
-  std::string origin(req.header("origin"));
+  auto stream = hub.stream_for_play(name);
+  FlvPlayer player(socket.get_executor(), config, stream);
   std::string head =
       "HTTP/1.1 200 OK\r\nServer: onair\r\nContent-Type: video/x-flv\r\nCache-Control: no-cache\r\n"
       "Connection: close\r\n";
   if (!config.http.cors_origin.empty()) head += "Access-Control-Allow-Origin: " + config.http.cors_origin + "\r\n";
   head += "\r\n";
-  player.out_.push_control(head + stream_header(true, true));
-
-  auto stream = hub.stream_for_play(name);
+  player.out_.push_control(std::move(head));  // the FLV header follows once the tracks are known
   players_gauge().add(1);
   uint64_t last_seq = 0;
   auto start = stream->attach(&player, loop, last_seq);
@@ -86,6 +110,8 @@ asio::awaitable<std::optional<http::Response>> serve_flv(const Config& config, m
   spdlog::info("flv: play stream={} peer={} gop_frames={}", name, req.remote_ip, start.size());
   // Plays until the client goes away or cannot keep up.
   co_await (player.out_.run(socket) || until_closed(socket));
+  if (!player.out_.close_reason().empty())
+    spdlog::info("flv: closing player stream={} peer={} reason={}", name, req.remote_ip, player.out_.close_reason());
   stream->detach(&player, loop);
   hub.release(stream);
   players_gauge().add(-1);

@@ -45,7 +45,8 @@ Result<void> ChunkReader::set_chunk_size(uint32_t size) {
 void ChunkReader::abort(uint32_t csid) {
   if (auto it = streams_.find(csid); it != streams_.end()) {
     it->second.header.in_message = false;
-    it->second.partial.clear();
+    buffered_ -= it->second.partial.size();
+    it->second.partial = std::string();
   }
 }
 
@@ -129,14 +130,26 @@ Result<size_t> ChunkReader::parse(std::span<const uint8_t> in, std::optional<Mes
 
   size_t piece = std::min<size_t>(chunk_size_, next.length - have);
   if (n < pos + piece) return 0;
+  size_t budget = limits_.max_buffered_bytes ? limits_.max_buffered_bytes : limits_.max_message_bytes;
+  if (piece < next.length - have && buffered_ + piece > budget)
+    return bad("partial messages would hold more than " + std::to_string(budget) + " bytes");
   // Everything is there: commit the state and take the payload.
   Stream& st = streams_[csid];
-  if (have == 0) st.partial.clear();
   st.header = next;
-  if (st.partial.capacity() < next.length) st.partial.reserve(next.length);
+  if (have == 0 && piece == next.length) {
+    // A message in one chunk (most of them): no partial state at all.
+    out = Message{csid, next.type, next.stream_id, next.timestamp,
+                  std::string(reinterpret_cast<const char*>(p + pos), piece)};
+    st.header.in_message = false;
+    return pos + piece;
+  }
+  // The partial message grows with what arrived (the string grows geometrically): a header
+  // announcing 16 MiB costs nothing until the bytes come.
   st.partial.append(reinterpret_cast<const char*>(p + pos), piece);
+  buffered_ += piece;
   pos += piece;
   if (st.partial.size() == next.length) {
+    buffered_ -= st.partial.size();
     out = Message{csid, next.type, next.stream_id, next.timestamp, std::move(st.partial)};
     st.partial = std::string();
     st.header.in_message = false;

@@ -40,6 +40,8 @@ struct Message {
 struct ChunkLimits {
   uint32_t max_message_bytes = 16 * 1024 * 1024;
   uint32_t max_chunk_streams = 64;  // chunk streams with state at once
+  // Bytes of partial messages held over all chunk streams at once (0: max_message_bytes).
+  size_t max_buffered_bytes = 0;
 };
 
 class ChunkReader {
@@ -51,9 +53,15 @@ class ChunkReader {
   uint32_t chunk_size() const { return chunk_size_; }
   // Abort Message (5.4.2): drops the partial message of `csid`.
   void abort(uint32_t csid);
+  // Bytes of partial messages held now, and the bound on them (a session raises it once the
+  // peer is allowed to publish).
+  size_t buffered() const { return buffered_; }
+  void set_max_buffered(size_t bytes) { limits_.max_buffered_bytes = bytes; }
 
   // Consumes one whole chunk from the front of `in` if it is all there; returns the bytes
-  // consumed (0: need more). When the chunk completes a message, `out` receives it.
+  // consumed (0: need more). When the chunk completes a message, `out` receives it. Memory
+  // grows with the bytes received, never with the length a header announces; a chunk that
+  // would take the partial messages over max_buffered_bytes is an error.
   Result<size_t> parse(std::span<const uint8_t> in, std::optional<Message>& out);
 
  private:
@@ -76,6 +84,7 @@ class ChunkReader {
 
   ChunkLimits limits_;
   uint32_t chunk_size_ = 128;  // the default until the peer says otherwise (5.4.1)
+  size_t buffered_ = 0;        // sum of the partial messages' sizes
   std::map<uint32_t, Stream> streams_;
 };
 

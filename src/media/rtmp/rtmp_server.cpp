@@ -23,7 +23,7 @@ struct RtmpServer::Impl {
   EventLoops& loops;
   media::StreamHub& hub;
   hls::HlsService& hls;
-  const auth::StreamSigner& signer;
+  const media::StreamAccess& access;
   struct Loop {
     asio::io_context* io = nullptr;
     std::unique_ptr<tcp::acceptor> acceptor;
@@ -43,7 +43,7 @@ struct RtmpServer::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      auto session = std::make_shared<RtmpSession>(std::move(socket), *l.io, config, hub, hls, signer);
+      auto session = std::make_shared<RtmpSession>(std::move(socket), *l.io, config, hub, hls, access);
       std::erase_if(l.sessions, [](const auto& w) { return w.expired(); });
       l.sessions.push_back(session);
       asio::co_spawn(*l.io, [session]() { return session->run(); }, asio::detached);
@@ -52,8 +52,8 @@ struct RtmpServer::Impl {
 };
 
 RtmpServer::RtmpServer(const Config& config, EventLoops& loops, media::StreamHub& hub, hls::HlsService& hls,
-                       const auth::StreamSigner& signer)
-    : impl_(new Impl{config, loops, hub, hls, signer, {}, {}}) {}
+                       const media::StreamAccess& access)
+    : impl_(new Impl{config, loops, hub, hls, access, {}, {}}) {}
 
 RtmpServer::~RtmpServer() = default;
 

@@ -1,7 +1,8 @@
 #pragma once
 // RtmpServer: RTMP ingest and playback on rtmp.addr. One SO_REUSEPORT listener per event
 // loop; a connection is an RtmpSession on the loop that accepted it. Publishing needs a URL
-// signed for the stream (media.auth); playing needs one when media.play_auth is on.
+// signed for the stream (media.auth) and, for a seat's stream, its user on the seat
+// (StreamAccess); playing needs a signed URL when media.play_auth is on.
 #include <cstdint>
 #include <memory>
 
@@ -10,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/loops.hpp"
 #include "media/hls/hls.hpp"
+#include "media/stream/stream_access.hpp"
 #include "media/stream/stream_hub.hpp"
 
 namespace onair::rtmp {
@@ -17,7 +19,7 @@ namespace onair::rtmp {
 class RtmpServer {
  public:
   RtmpServer(const Config& config, EventLoops& loops, media::StreamHub& hub, hls::HlsService& hls,
-             const auth::StreamSigner& signer);
+             const media::StreamAccess& access);
   ~RtmpServer();
 
   Result<void> start();

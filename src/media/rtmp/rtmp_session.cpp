@@ -9,6 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <openssl/rand.h>
 
+#include <atomic>
+
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -43,6 +45,14 @@ Counter& protocol_errors() {
   static Counter& c = metrics().counter("onair_rtmp_protocol_errors_total", "RTMP connections closed for bad input");
   return c;
 }
+Counter& budget_closes(const char* reason) {
+  return metrics().counter("onair_rtmp_limit_closes_total",
+                           "RTMP connections closed for holding too much or taking too long", {{"reason", reason}});
+}
+
+// Bytes every RTMP connection of this process holds in unparsed input and partial messages
+// (rtmp.max_inflight_bytes bounds it). Changed once per read, not per chunk.
+std::atomic<uint64_t> inflight_bytes{0};
 
 // "name?expire=..&sign=.." -> name, expire, sign.
 struct StreamRequest {
@@ -62,22 +72,41 @@ StreamRequest split_stream(const std::string& raw, const std::string& app_query)
 }  // namespace
 
 RtmpSession::RtmpSession(asio::ip::tcp::socket socket, asio::io_context& loop, const Config& config,
-                         media::StreamHub& hub, hls::HlsService& hls, const auth::StreamSigner& signer)
+                         media::StreamHub& hub, hls::HlsService& hls, const media::StreamAccess& access)
     : socket_(std::move(socket)),
       loop_(loop),
       config_(config),
       hub_(hub),
       hls_(hls),
-      signer_(signer),
-      reader_(ChunkLimits{config.rtmp.max_message_bytes, 64}),
-      out_(loop.get_executor(), config.media.queue_soft_bytes, config.media.queue_hard_bytes, config.media.merge_ms),
+      access_(access),
+      reader_(ChunkLimits{config.rtmp.max_message_bytes, 64, config.rtmp.preauth_bytes}),
+      out_(loop.get_executor(), config.media.queue_soft_bytes, config.media.queue_hard_bytes, config.media.merge_ms,
+           config.media.player_stall_s * 1000),
       watchdog_(loop) {
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-RtmpSession::~RtmpSession() = default;
+RtmpSession::~RtmpSession() { inflight_bytes.fetch_sub(held_); }
+
+// Before its publish or play is accepted a connection may hold rtmp.preauth_bytes; after,
+// rtmp.max_buffer_bytes; all of them together rtmp.max_inflight_bytes. The reason when
+// `held` breaks a bound, else empty.
+const char* RtmpSession::hold(size_t held) {
+  size_t budget = authorised_ ? config_.rtmp.max_buffer_bytes : config_.rtmp.preauth_bytes;
+  if (held > budget) return authorised_ ? "buffer" : "preauth_buffer";
+  uint64_t total = held >= held_ ? inflight_bytes.fetch_add(held - held_) + (held - held_)
+                                 : inflight_bytes.fetch_sub(held_ - held) - (held_ - held);
+  held_ = held;
+  if (held > 0 && total > config_.rtmp.max_inflight_bytes) return "server_buffer";
+  return nullptr;
+}
+
+void RtmpSession::authorised() {
+  authorised_ = true;
+  reader_.set_max_buffered(config_.rtmp.max_buffer_bytes);
+}
 
 void RtmpSession::close() {
   if (closing_) return;
@@ -107,20 +136,32 @@ asio::awaitable<void> RtmpSession::run() {
   auto self = shared_from_this();
   asio::co_spawn(loop_, [self]() -> asio::awaitable<void> {
     co_await self->out_.run(self->socket_);
-    // The writer stopped (socket error or a refusal sent): the session is over.
+    // The writer stopped (socket error, a refusal sent, a stalled player): the session is over.
+    if (!self->out_.close_reason().empty())
+      spdlog::info("rtmp: closing peer={} reason={}", self->peer_, self->out_.close_reason());
     self->close();
   }, asio::detached);
 
-  // A watchdog: the handshake and publishers must keep talking.
+  // A watchdog: a connection must be publishing or playing soon after it connects (a byte
+  // now and then does not keep it), and the handshake and publishers must keep talking.
+  // Players are watched by their queue (media.player_stall_s).
   last_read_ = std::chrono::steady_clock::now();
   asio::co_spawn(loop_, [self]() -> asio::awaitable<void> {
+    auto connected = std::chrono::steady_clock::now();
     while (!self->closing_) {
       self->watchdog_.expires_after(std::chrono::seconds(1));
       auto [ec] = co_await self->watchdog_.async_wait(asio::as_tuple(asio::use_awaitable));
       if (ec || self->closing_) break;
+      auto now = std::chrono::steady_clock::now();
+      if (!self->authorised_ && now - connected > std::chrono::seconds(self->config_.rtmp.auth_timeout_s)) {
+        budget_closes("auth_timeout").inc();
+        spdlog::info("rtmp: closing peer={} reason=no publish or play within rtmp.auth_timeout_s ({} s)", self->peer_,
+                     self->config_.rtmp.auth_timeout_s);
+        self->close();
+        break;
+      }
       bool must_talk = self->play_ == nullptr;
-      if (must_talk &&
-          std::chrono::steady_clock::now() - self->last_read_ > std::chrono::seconds(self->config_.rtmp.timeout_s)) {
+      if (must_talk && now - self->last_read_ > std::chrono::seconds(self->config_.rtmp.timeout_s)) {
         spdlog::info("rtmp: closing silent connection peer={}", self->peer_);
         self->close();
       }
@@ -166,6 +207,8 @@ asio::awaitable<void> RtmpSession::run() {
           failed = true;
           break;
         }
+        // Nothing after a publish is read until its access check answers.
+        if (pending_publish_) co_await finish_publish();
       }
     }
     if (failed) break;
@@ -173,7 +216,17 @@ asio::awaitable<void> RtmpSession::run() {
       pending.erase(0, offset);
       offset = 0;
     }
+    if (const char* over = hold(pending.size() - offset + reader_.buffered())) {
+      budget_closes(over).inc();
+      spdlog::info("rtmp: closing peer={} reason={} ({} bytes of unfinished input held)", peer_,
+                   std::string_view(over) == "server_buffer" ? "every connection together holds rtmp.max_inflight_bytes"
+                   : authorised_ ? "over rtmp.max_buffer_bytes"
+                                 : "over rtmp.preauth_bytes before publish or play",
+                   pending.size() - offset + reader_.buffered());
+      break;
+    }
   }
+  hold(0);
   stop_role();
   if (!out_.closed()) {
     // Let a refusal status reach the client before the socket goes.
@@ -372,38 +425,62 @@ Result<void> RtmpSession::on_connect(double txid, const Value& cmd) {
 }
 
 Result<void> RtmpSession::on_publish(double, uint32_t stream_id, const std::string& raw) {
-  if (publishing_ || play_) return fail(ErrorCode::invalid_argument, "publish on a busy connection");
+  if (publishing_ || play_ || pending_publish_) return fail(ErrorCode::invalid_argument, "publish on a busy connection");
   auto q = app_.find('?');
   auto req = split_stream(raw, q == std::string::npos ? "" : app_.substr(q + 1));
   if (!auth::valid_stream_name(req.name)) {
     refusals("bad_name").inc();
     return refuse(stream_id, "NetStream.Publish.BadName", "invalid stream name");
   }
-  if (auto ok = signer_.verify(req.name, auth::StreamAction::publish, req.expire, req.sign, unix_s()); !ok) {
+  if (auto ok = access_.signer().verify(req.name, auth::StreamAction::publish, req.expire, req.sign, unix_s()); !ok) {
     refusals("signature").inc();
     spdlog::info("rtmp: publish refused stream={} peer={} reason={}", req.name, peer_, ok.error().message());
     return refuse(stream_id, "NetStream.Publish.Unauthorized", ok.error().message());
   }
+  pending_publish_ = PendingPublish{stream_id, req.name};
+  return {};
+}
+
+asio::awaitable<void> RtmpSession::finish_publish() {
+  PendingPublish p = std::move(*pending_publish_);
+  auto self = shared_from_this();  // the check may outlast a close
+  auto ok = co_await access_.may_publish(p.name);
+  pending_publish_.reset();
+  if (closing_) co_return;
+  if (!ok) {
+    refusals("seat").inc();
+    spdlog::info("rtmp: publish refused stream={} peer={} reason={}", p.name, peer_, ok.error().message());
+    (void)refuse(p.stream_id, "NetStream.Publish.Unauthorized", ok.error().message());
+    co_return;
+  }
+  start_publishing(p.stream_id, p.name);
+}
+
+void RtmpSession::start_publishing(uint32_t stream_id, const std::string& name) {
   std::weak_ptr<RtmpSession> weak = weak_from_this();
   asio::io_context* loop = &loop_;
-  auto ticket = hub_.start_publish(req.name, config_.media.takeover, [weak, loop] {
+  auto ticket = hub_.start_publish(name, config_.media.takeover, [weak, loop] {
     asio::post(*loop, [weak] {
-      if (auto s = weak.lock()) s->close();
+      if (auto s = weak.lock()) {
+        spdlog::info("rtmp: closing peer={} reason=publish stopped (taken over, kicked, or the seat was lost)", s->peer_);
+        s->close();
+      }
     });
   });
   if (!ticket) {
     refusals("busy").inc();
-    return refuse(stream_id, "NetStream.Publish.BadName", ticket.error().message());
+    (void)refuse(stream_id, "NetStream.Publish.BadName", ticket.error().message());
+    return;
   }
   ticket_ = *ticket;
   publishing_ = true;
+  authorised();
   segmenter_ = hls_.start(ticket_.stream, loop_);
   publish_stream_id_ = stream_id;
   publishers_gauge().add(1);
-  spdlog::info("rtmp: publish stream={} peer={}", req.name, peer_);
+  spdlog::info("rtmp: publish stream={} peer={}", name, peer_);
   out_.push_control(user_control_message(0, stream_id));  // StreamBegin
-  send_status(stream_id, "status", "NetStream.Publish.Start", req.name + " is now published.");
-  return {};
+  send_status(stream_id, "status", "NetStream.Publish.Start", name + " is now published.");
 }
 
 Result<void> RtmpSession::on_play(double, uint32_t stream_id, const std::string& raw) {
@@ -415,12 +492,13 @@ Result<void> RtmpSession::on_play(double, uint32_t stream_id, const std::string&
     return refuse(stream_id, "NetStream.Play.StreamNotFound", "invalid stream name");
   }
   if (config_.media.play_auth) {
-    if (auto ok = signer_.verify(req.name, auth::StreamAction::play, req.expire, req.sign, unix_s()); !ok) {
+    if (auto ok = access_.signer().verify(req.name, auth::StreamAction::play, req.expire, req.sign, unix_s()); !ok) {
       refusals("signature").inc();
       return refuse(stream_id, "NetStream.Play.Failed", ok.error().message());
     }
   }
   play_stream_id_ = stream_id;
+  authorised();
   out_.push_control(user_control_message(0, stream_id));  // StreamBegin
   send_status(stream_id, "status", "NetStream.Play.Reset", "Playing and resetting " + req.name + ".");
   send_status(stream_id, "status", "NetStream.Play.Start", "Started playing " + req.name + ".");
@@ -518,7 +596,7 @@ void RtmpSession::on_frame(const media::FramePtr& f) {
     head[n++] = char(ts);
   }
   if (!out_.push_frame(f, bytes, std::string_view(head, n), {})) {
-    spdlog::info("rtmp: closing player that cannot keep up peer={}", peer_);
+    spdlog::info("rtmp: closing player peer={} reason={}", peer_, out_.close_reason());
     // Close later on this loop: a sink never detaches inside on_frame.
     asio::post(loop_, [self = shared_from_this()] { self->close(); });
   }

@@ -8,8 +8,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
-
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "auth/stream_signer.hpp"
@@ -18,6 +18,7 @@
 #include "media/rtmp/amf0.hpp"
 #include "media/rtmp/chunk.hpp"
 #include "media/stream/player_queue.hpp"
+#include "media/stream/stream_access.hpp"
 #include "media/stream/stream_hub.hpp"
 #include "media/stream/timeline.hpp"
 
@@ -26,7 +27,7 @@ namespace onair::rtmp {
 class RtmpSession : public media::Sink, public std::enable_shared_from_this<RtmpSession> {
  public:
   RtmpSession(boost::asio::ip::tcp::socket socket, boost::asio::io_context& loop, const Config& config,
-              media::StreamHub& hub, hls::HlsService& hls, const auth::StreamSigner& signer);
+              media::StreamHub& hub, hls::HlsService& hls, const media::StreamAccess& access);
   ~RtmpSession() override;
 
   boost::asio::awaitable<void> run();
@@ -44,8 +45,13 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
   Result<void> handle_media(Message& msg);
   Result<void> on_connect(double txid, const amf0::Value& cmd);
   Result<void> on_publish(double txid, uint32_t stream_id, const std::string& name);
+  // The rest of a publish once the stream's access check answered (the read loop waits).
+  boost::asio::awaitable<void> finish_publish();
+  void start_publishing(uint32_t stream_id, const std::string& name);
   Result<void> on_play(double txid, uint32_t stream_id, const std::string& name);
   void stop_role();
+  const char* hold(size_t held);
+  void authorised();  // publish or play accepted: the larger buffer budget applies
 
   void send_command(uint32_t csid, uint32_t stream_id, const std::vector<amf0::Value>& values, uint8_t type = kCommandAmf0);
   void send_status(uint32_t stream_id, const std::string& level, const std::string& code, const std::string& description);
@@ -57,7 +63,7 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
   const Config& config_;
   media::StreamHub& hub_;
   hls::HlsService& hls_;
-  const auth::StreamSigner& signer_;
+  const media::StreamAccess& access_;
   ChunkReader reader_;
   media::PlayerQueue out_;
   std::string peer_;
@@ -66,10 +72,17 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
   uint64_t last_ack_ = 0;
   uint32_t peer_window_ = 2500000;
   bool closing_ = false;
+  bool authorised_ = false;
+  size_t held_ = 0;  // unparsed input and partial messages, counted in the process total
   boost::asio::steady_timer watchdog_;
   std::chrono::steady_clock::time_point last_read_;
 
   // Publishing
+  struct PendingPublish {
+    uint32_t stream_id;
+    std::string name;
+  };
+  std::optional<PendingPublish> pending_publish_;  // signature good, access check under way
   media::StreamHub::Ticket ticket_;
   std::unique_ptr<hls::HlsSegmenter> segmenter_;
   bool publishing_ = false;

@@ -3,8 +3,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
+#include <boost/asio/io_context.hpp>
 
+#include <fmt/format.h>
+
+#include <span>
+#include <tuple>
 #include <vector>
 
 #include "core/metrics.hpp"
@@ -21,10 +25,67 @@ Counter& bytes_out_total() {
   static Counter& c = metrics().counter("onair_media_bytes_out_total", "Media bytes sent to players");
   return c;
 }
+Counter& closes_total(const char* reason) {
+  return metrics().counter("onair_media_player_closes_total", "Players the server closed for not keeping up",
+                           {{"reason", reason}});
+}
 }  // namespace
 
-PlayerQueue::PlayerQueue(asio::any_io_executor ex, size_t soft_limit, size_t hard_limit, uint32_t merge_ms)
-    : soft_limit_(soft_limit), hard_limit_(hard_limit), merge_(merge_ms), signal_(ex) {
+// StallWatch: one per event loop (an Asio service of its io_context, so it goes with it):
+// every second it looks at the queues of that loop whose run() is under way and closes those
+// whose write has made no progress for their stall time. One timer per loop, not per write.
+class StallWatch : public asio::execution_context::service {
+ public:
+  static inline asio::execution_context::id id;
+  explicit StallWatch(asio::execution_context& ctx)
+      : service(ctx), timer_(std::make_unique<asio::steady_timer>(static_cast<asio::io_context&>(ctx))) {}
+
+  static StallWatch& of(const asio::any_io_executor& ex) {
+    return asio::use_service<StallWatch>(asio::query(ex, asio::execution::context));
+  }
+  void add(PlayerQueue* q) {
+    q->watch_index_ = queues_.size();
+    queues_.push_back(q);
+    if (!armed_ && timer_) arm();
+  }
+  void remove(PlayerQueue* q) {
+    size_t i = q->watch_index_;
+    q->watch_index_ = SIZE_MAX;
+    if (i >= queues_.size() || queues_[i] != q) return;
+    queues_[i] = queues_.back();
+    queues_[i]->watch_index_ = i;
+    queues_.pop_back();
+  }
+
+ private:
+  void shutdown() override { timer_.reset(); }
+  void arm() {
+    armed_ = true;
+    timer_->expires_after(std::chrono::seconds(1));
+    timer_->async_wait([this](boost::system::error_code ec) {
+      armed_ = false;
+      if (ec || !timer_) return;
+      auto now = std::chrono::steady_clock::now();
+      for (PlayerQueue* q : queues_)
+        if (q->stall_.count() > 0 && q->stalled_since(now - q->stall_)) stalled_.push_back(q);
+      // give_up() only closes the socket; each run() leaves the watch when it returns.
+      for (PlayerQueue* q : stalled_) {
+        closes_total("stalled").inc();
+        q->give_up(fmt::format("stalled: the player took no bytes for {} s", q->stall_.count() / 1000.0));
+      }
+      stalled_.clear();
+      if (!queues_.empty()) arm();
+    });
+  }
+
+  std::unique_ptr<asio::steady_timer> timer_;
+  std::vector<PlayerQueue*> queues_, stalled_;
+  bool armed_ = false;
+};
+
+PlayerQueue::PlayerQueue(asio::any_io_executor ex, size_t soft_limit, size_t hard_limit, uint32_t merge_ms,
+                         uint32_t stall_ms)
+    : soft_limit_(soft_limit), hard_limit_(hard_limit), merge_(merge_ms), stall_(stall_ms), signal_(ex) {
   signal_.expires_at(asio::steady_timer::time_point::max());
 }
 
@@ -70,6 +131,7 @@ class FlushTick {
 
 PlayerQueue::~PlayerQueue() {
   if (scheduled_) FlushTick::of_this_thread().remove(this);
+  if (watch_) watch_->remove(this);  // a run() that never finished (its loop went away)
 }
 
 void PlayerQueue::flush_now() {
@@ -121,18 +183,17 @@ bool PlayerQueue::push_frame(const FramePtr& frame, std::string_view body, std::
     if (!(frame->kind == FrameKind::video && (frame->keyframe || frame->sequence_header))) return true;
     waiting_keyframe_ = false;
   }
-  if (bytes_ > soft_limit_) {
-    // Behind: forget queued media and skip to the next keyframe. Items being written stay;
-    // the others are emptied in place (a deque keeps the addresses the write uses).
-    for (size_t i = in_flight_; i < items_.size(); ++i) {
-      Item& it = items_[i];
-      if (!it.droppable) continue;
-      bytes_ -= it.size();
-      it = Item{};
-    }
+  if (bytes_ > soft_limit_ || items_.size() - in_flight_ >= kMaxQueued) {
+    // Behind: forget queued media and skip to the next keyframe.
+    drop_queued();
     ++drops_;
     drops_total().inc();
-    if (bytes_ > hard_limit_ || drops_ > 1000) return false;
+    if (bytes_ > hard_limit_ || drops_ > 1000) {
+      closes_total("too_slow").inc();
+      give_up(bytes_ > hard_limit_ ? "too slow: the queue stays over media.queue_hard_bytes"
+                                   : "too slow: dropped to a keyframe 1000 times");
+      return false;
+    }
     if (!(frame->kind == FrameKind::video && frame->keyframe)) {
       waiting_keyframe_ = true;
       return true;
@@ -149,15 +210,47 @@ bool PlayerQueue::push_frame(const FramePtr& frame, std::string_view body, std::
   return true;
 }
 
+// Removes the queued media behind the write in flight. Control items stay, moved up; the
+// items being written are not touched (their bytes are what the write sends), and a deque
+// keeps their addresses when the tail is popped.
+void PlayerQueue::drop_queued() {
+  size_t keep = in_flight_;
+  for (size_t i = in_flight_; i < items_.size(); ++i) {
+    Item& it = items_[i];
+    if (it.droppable) {
+      bytes_ -= it.size();
+      continue;
+    }
+    if (i != keep) items_[keep] = std::move(it);
+    ++keep;
+  }
+  while (items_.size() > keep) items_.pop_back();
+}
+
 void PlayerQueue::close() {
   closed_ = true;
   signal_.cancel();
+}
+
+void PlayerQueue::give_up(std::string reason) {
+  close_reason_ = std::move(reason);
+  closed_ = true;
+  signal_.cancel();
+  if (socket_) {
+    // Ends the write that waits (and the reads of the session on the same socket).
+    boost::system::error_code ec;
+    socket_->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    socket_->close(ec);
+  }
 }
 
 asio::awaitable<void> PlayerQueue::run(asio::ip::tcp::socket& socket) {
   std::vector<asio::const_buffer> bufs;
   bufs.reserve(192);
   bool merging = merge_.count() > 0;
+  socket_ = &socket;
+  watch_ = &StallWatch::of(signal_.get_executor());
+  watch_->add(this);
   while (!closed_) {
     if (items_.empty() && close_when_drained_) {
       boost::system::error_code ec;
@@ -197,17 +290,35 @@ asio::awaitable<void> PlayerQueue::run(asio::ip::tcp::socket& socket) {
       in_flight_ = 0;
       continue;
     }
-    auto [ec, written] = co_await asio::async_write(socket, bufs, asio::as_tuple(asio::use_awaitable));
+    // Written piece by piece so the watch sees progress: a slow reader that takes bytes is
+    // not stalled, one that takes none is. The first try writes at once (no wait, no timer).
+    writing_ = true;
+    progress_at_ = std::chrono::steady_clock::now();
+    boost::system::error_code ec;
+    size_t first = 0;
+    while (first < bufs.size()) {
+      size_t written;
+      std::tie(ec, written) = co_await socket.async_write_some(std::span(bufs).subspan(first),
+                                                               asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+      progress_at_ = std::chrono::steady_clock::now();
+      sent_ += written;
+      bytes_out_total().inc(written);
+      while (first < bufs.size() && written >= bufs[first].size()) written -= bufs[first++].size();
+      if (first < bufs.size()) bufs[first] += written;
+    }
+    writing_ = false;
     in_flight_ = 0;
     if (ec) {
       closed_ = true;
       break;
     }
-    sent_ += written;
-    bytes_out_total().inc(written);
     for (size_t i = 0; i < n; ++i) items_.pop_front();
     bytes_ -= total;
   }
+  watch_->remove(this);
+  watch_ = nullptr;
+  socket_ = nullptr;
 }
 
 }  // namespace onair::media

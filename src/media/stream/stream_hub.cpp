@@ -13,8 +13,14 @@ void Stream::publish_frame(std::shared_ptr<Frame> f) {
   f->seq = next_seq_++;
   info_.bytes_in += f->payload.size();
   FramePtr frame = std::move(f);
+  if (!tracks_.known && !frame->sequence_header && frame->kind != FrameKind::script) {
+    tracks_.known = true;
+    tracks_.video = video_seq_ || frame->kind == FrameKind::video;
+    tracks_.audio = audio_seq_ || frame->kind == FrameKind::audio;
+  }
   if (frame->sequence_header) {
     (frame->kind == FrameKind::video ? video_seq_ : audio_seq_) = frame;
+    if (tracks_.known) (frame->kind == FrameKind::video ? tracks_.video : tracks_.audio) = true;
   } else if (frame->kind == FrameKind::video && frame->keyframe) {
     gop_.clear();
     gop_bytes_ = 0;
@@ -24,6 +30,13 @@ void Stream::publish_frame(std::shared_ptr<Frame> f) {
     // Inside a GOP, or an audio-only stream (bounded by bytes below).
     gop_.push_back(frame);
     gop_bytes_ += frame->payload.size();
+    if (!video_seq_) {
+      // Audio only: the last audio_cache_ms (timestamps are ms, wrapping at 32 bits).
+      while (gop_.size() > 1 && int32_t(frame->timestamp - gop_.front()->timestamp) > int32_t(audio_cache_ms_)) {
+        gop_bytes_ -= gop_.front()->payload.size();
+        gop_.erase(gop_.begin());
+      }
+    }
     while (gop_bytes_ > gop_max_bytes_ && !gop_.empty()) {
       if (video_seq_) {
         // A GOP too long to keep: wait for the next keyframe.
@@ -74,6 +87,7 @@ void Stream::begin_publish() {
   audio_seq_.reset();
   gop_.clear();
   gop_bytes_ = 0;
+  tracks_ = Tracks{};
   info_ = StreamInfo{};
   info_.name = name_;
   info_.started_ms = unix_ms();
@@ -132,6 +146,11 @@ void Stream::detach(Sink* sink, boost::asio::io_context& loop) {
   }
 }
 
+Tracks Stream::tracks() const {
+  std::lock_guard lock(mu_);
+  return tracks_;
+}
+
 StreamInfo Stream::info() const {
   std::lock_guard lock(mu_);
   StreamInfo i = info_;
@@ -148,7 +167,7 @@ Result<StreamHub::Ticket> StreamHub::start_publish(const std::string& name, bool
   {
     std::lock_guard lock(mu_);
     Entry& e = streams_[name];
-    if (!e.stream) e.stream = std::make_shared<Stream>(name, gop_max_bytes_);
+    if (!e.stream) e.stream = std::make_shared<Stream>(name, gop_max_bytes_, audio_cache_ms_);
     if (e.publisher != 0) {
       if (!takeover) return fail(ErrorCode::conflict, "stream " + name + " is already publishing");
       if (e.kick) e.kick();
@@ -194,7 +213,7 @@ void StreamHub::stop_publish(const Ticket& t) {
 std::shared_ptr<Stream> StreamHub::stream_for_play(const std::string& name) {
   std::lock_guard lock(mu_);
   Entry& e = streams_[name];
-  if (!e.stream) e.stream = std::make_shared<Stream>(name, gop_max_bytes_);
+  if (!e.stream) e.stream = std::make_shared<Stream>(name, gop_max_bytes_, audio_cache_ms_);
   ++e.players;
   return e.stream;
 }

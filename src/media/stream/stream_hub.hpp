@@ -37,9 +37,19 @@ struct StreamInfo {
   bool publishing = false;
 };
 
+// Which tracks a stream carries, known once its first media frame (after the sequence
+// headers publishers send first) arrives.
+struct Tracks {
+  bool known = false;
+  bool audio = false, video = false;
+};
+
 class Stream : public std::enable_shared_from_this<Stream> {
  public:
-  explicit Stream(std::string name, size_t gop_max_bytes) : name_(std::move(name)), gop_max_bytes_(gop_max_bytes) {}
+  // An audio-only stream keeps its last `audio_cache_ms` for a new player (not the bytes
+  // bound: a radio stream would hand a late joiner minutes of audio at once).
+  Stream(std::string name, size_t gop_max_bytes, uint32_t audio_cache_ms = 1000)
+      : name_(std::move(name)), gop_max_bytes_(gop_max_bytes), audio_cache_ms_(audio_cache_ms) {}
 
   const std::string& name() const { return name_; }
 
@@ -56,6 +66,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   StreamInfo info() const;
   bool publishing() const { return publishing_.load(); }
+  Tracks tracks() const;
 
  private:
   friend class StreamHub;
@@ -69,8 +80,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   const std::string name_;
   const size_t gop_max_bytes_;
+  const uint32_t audio_cache_ms_;
   mutable std::mutex mu_;
   std::atomic<bool> publishing_{false};
+  Tracks tracks_;
   uint64_t next_seq_ = 1;
   FramePtr metadata_, video_seq_, audio_seq_;
   std::vector<FramePtr> gop_;
@@ -82,7 +95,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
 class StreamHub {
  public:
-  explicit StreamHub(size_t gop_max_bytes = 8 << 20) : gop_max_bytes_(gop_max_bytes) {}
+  explicit StreamHub(size_t gop_max_bytes = 8 << 20, uint32_t audio_cache_ms = 1000)
+      : gop_max_bytes_(gop_max_bytes), audio_cache_ms_(audio_cache_ms) {}
 
   struct Ticket {
     std::shared_ptr<Stream> stream;
@@ -122,6 +136,7 @@ class StreamHub {
   void maybe_erase(const std::string& name);  // under mu_
 
   const size_t gop_max_bytes_;
+  const uint32_t audio_cache_ms_;
   mutable std::mutex mu_;
   uint64_t next_ticket_ = 1;
   std::map<std::string, Entry> streams_;

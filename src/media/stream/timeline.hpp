@@ -1,7 +1,10 @@
 #pragma once
 // PlayerTimeline: rebases a stream's timestamps for one player, so every player starts at 0
 // and, after the publisher leaves and comes back, carries on from where it was instead of
-// jumping. Sequence headers and metadata take the current position.
+// jumping. Each track's timestamps never step back for the player (a new publisher's audio
+// often starts a little before its video, and a player joining at a keyframe may get audio
+// stamped just before it): decoders and HLS muxers choke on a step back. Sequence headers
+// and metadata take the current position.
 #include <cstdint>
 
 #include "media/stream/frame.hpp"
@@ -17,8 +20,12 @@ class PlayerTimeline {
       started_ = true;
       restart_ = false;
     }
-    last_ = f.timestamp - base_;
-    return last_;
+    uint32_t t = f.timestamp - base_;
+    uint32_t& track = f.kind == FrameKind::video ? last_video_ : last_audio_;
+    if (int32_t(t - track) < 0) t = track;  // 32-bit wrapping compare, as on the wire
+    track = t;
+    if (int32_t(t - last_) > 0) last_ = t;
+    return t;
   }
   // The publisher left: the next frame starts a new base.
   void republished() { restart_ = true; }
@@ -27,7 +34,8 @@ class PlayerTimeline {
   bool started_ = false;
   bool restart_ = false;
   uint32_t base_ = 0;
-  uint32_t last_ = 0;
+  uint32_t last_ = 0;  // the latest timestamp given to any track
+  uint32_t last_video_ = 0, last_audio_ = 0;
 };
 
 }  // namespace onair::media

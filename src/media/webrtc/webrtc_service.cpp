@@ -17,6 +17,7 @@
 
 #include "auth/crypto.hpp"
 #include "core/log.hpp"
+#include "media/stream/stream_access.hpp"
 #include "media/webrtc/active_speaker.hpp"
 #include "media/webrtc/certificate.hpp"
 #include "media/webrtc/dtls_transport.hpp"
@@ -443,7 +444,19 @@ Result<void> WebRtcService::start() {
   return {};
 }
 
+void WebRtcService::watch(bus::Bus& bus) {
+  bus_ = &bus;
+  bus_subscription_ = bus.subscribe([this](const bus::EventPtr& e) {
+    auto loss = media::seat_loss(*e);
+    if (loss.kind == media::SeatLoss::room_closed) end_member_sessions(e->room, "", false, "the room closed");
+    if (loss.kind == media::SeatLoss::member_left) end_member_sessions(e->room, loss.user, false, "left the room");
+    if (loss.kind == media::SeatLoss::seat_lost) end_member_sessions(e->room, loss.user, true, "the seat was given up");
+  });
+}
+
 void WebRtcService::stop() {
+  if (bus_) bus_->unsubscribe(bus_subscription_);
+  bus_ = nullptr;
   auto& im = *impl_;
   if (!im.udp) return;
   auto done = std::make_shared<std::atomic<bool>>(false);

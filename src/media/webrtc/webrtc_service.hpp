@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bus/bus.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/loops.hpp"
@@ -55,6 +56,10 @@ class WebRtcService {
   boost::asio::awaitable<Result<void>> set_layer(std::string stream, std::string id, std::string layer);
   // Ends the sessions of `user` in `room` (left, kicked, seat lost); empty user: everyone's.
   void end_member_sessions(std::string room, std::string user, bool publish_only, std::string reason);
+  // What the rooms' events mean for sessions: a member who leaves stops publishing and
+  // playing, one who loses the seat stops publishing, a closed room ends them all. Until
+  // stop().
+  void watch(bus::Bus& bus);
 
   // Called on the WebRTC loop when the loudest publisher of a room changes.
   std::function<void(const std::string& room, const std::string& user, const std::string& stream)> on_active_speaker;
@@ -70,6 +75,8 @@ class WebRtcService {
 
  private:
   std::unique_ptr<Impl> impl_;
+  bus::Bus* bus_ = nullptr;
+  uint64_t bus_subscription_ = 0;
 };
 
 }  // namespace onair::webrtc
