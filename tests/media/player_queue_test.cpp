@@ -151,6 +151,22 @@ TEST(PlayerQueue, ASlowReaderThatTakesBytesIsNotStalled) {
   p.io.run_for(std::chrono::milliseconds(10));
 }
 
+// Control messages are never dropped; a peer that makes the server answer (pings) and reads
+// nothing is closed once the answers pass the hard limit.
+TEST(PlayerQueue, UnreadControlMessagesPastTheHardLimitClose) {
+  SocketPair p;
+  PlayerQueue q(p.io.get_executor(), 64 * 1024, 256 * 1024);
+  asio::co_spawn(p.io, q.run(p.server), asio::detached);
+  int pushed = 0;
+  while (!q.closed() && pushed < 100000) {
+    q.push_control(std::string(100, 'c'));
+    if (++pushed % 100 == 0) p.io.poll();
+  }
+  EXPECT_TRUE(q.closed());
+  EXPECT_LE(q.bytes(), 256u * 1024 + 100 + 64 * 1024) << pushed;
+  EXPECT_NE(q.close_reason().find("too slow"), std::string::npos);
+}
+
 TEST(PlayerQueue, DeliversEverythingToAReadingClientInOrder) {
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));

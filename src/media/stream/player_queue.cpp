@@ -161,12 +161,19 @@ void PlayerQueue::push(Item&& item) {
 }
 
 void PlayerQueue::push_control(std::string bytes) {
+  if (closed_) return;
   auto owned = std::make_shared<const std::string>(std::move(bytes));
   Item it;
   it.body = *owned;
   it.keep = std::move(owned);
   it.droppable = false;
   push(std::move(it));
+  // Control messages are never dropped, so a peer that asks for answers (pings) and reads
+  // none of them is closed once they pass the hard limit.
+  if (bytes_ > hard_limit_) {
+    closes_total("too_slow").inc();
+    give_up("too slow: answers not read pile up over media.queue_hard_bytes");
+  }
 }
 
 bool PlayerQueue::push_frame_owned(const FramePtr& frame, std::shared_ptr<const std::string> bytes) {
