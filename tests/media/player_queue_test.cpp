@@ -102,6 +102,29 @@ TEST(PlayerQueue, ANeverReadingPlayerHoldsABoundedNumberOfEntries) {
   p.io.run_for(std::chrono::milliseconds(10));
 }
 
+// An audio-only stream has no keyframes: a player that fell behind resumes at the next audio
+// frame instead of waiting forever for video.
+TEST(PlayerQueue, APlayerOfAnAudioOnlyStreamResumesAfterADrop) {
+  SocketPair p;
+  PlayerQueue q(p.io.get_executor(), 64 * 1024, 4 << 20);
+  asio::co_spawn(p.io, q.run(p.server), asio::detached);
+  int i = 0;
+  while (q.drops() == 0 && i < 100000) {
+    auto f = make_frame(FrameKind::audio, uint32_t(i++), false, false, std::string(400, 'a'));
+    FramePtr fp = f;
+    ASSERT_TRUE(q.push_frame(fp, fp->payload, "h", ""));
+    if (i % 16 == 0) p.io.poll();
+  }
+  ASSERT_GT(q.drops(), 0u);
+  size_t entries = q.entries();
+  auto f = make_frame(FrameKind::audio, uint32_t(i), false, false, std::string(400, 'a'));
+  FramePtr fp = f;
+  ASSERT_TRUE(q.push_frame(fp, fp->payload, "h", ""));
+  EXPECT_EQ(q.entries(), entries + 1) << "the next audio frame after a drop was skipped";
+  q.close();
+  p.io.run_for(std::chrono::milliseconds(10));
+}
+
 // A reader that takes nothing while a write waits is closed after the stall time, with a reason.
 TEST(PlayerQueue, AStalledPlayerIsClosedAfterTheStallTime) {
   SocketPair p;

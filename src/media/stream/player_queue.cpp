@@ -186,8 +186,13 @@ bool PlayerQueue::push_frame_owned(const FramePtr& frame, std::shared_ptr<const 
 
 bool PlayerQueue::push_frame(const FramePtr& frame, std::string_view body, std::string_view head, std::string_view tail) {
   if (closed_) return false;
+  // Where a player that fell behind may resume: a video keyframe, or any audio frame of a
+  // stream without video (radio: every AAC/Opus frame decodes alone).
+  if (frame->kind == FrameKind::video) saw_video_ = true;
+  bool resumes = frame->kind == FrameKind::video ? frame->keyframe || frame->sequence_header
+                                                 : frame->kind == FrameKind::audio && !saw_video_;
   if (waiting_keyframe_) {
-    if (!(frame->kind == FrameKind::video && (frame->keyframe || frame->sequence_header))) return true;
+    if (!resumes) return true;
     waiting_keyframe_ = false;
   }
   if (bytes_ > soft_limit_ || items_.size() - in_flight_ >= kMaxQueued) {
@@ -201,7 +206,7 @@ bool PlayerQueue::push_frame(const FramePtr& frame, std::string_view body, std::
                                    : "too slow: dropped to a keyframe 1000 times");
       return false;
     }
-    if (!(frame->kind == FrameKind::video && frame->keyframe)) {
+    if (!resumes) {
       waiting_keyframe_ = true;
       return true;
     }

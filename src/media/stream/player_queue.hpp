@@ -5,7 +5,8 @@
 // Nothing here copies a frame.
 //
 // A player that falls behind (queue over `soft_limit` bytes or kMaxQueued entries) loses
-// what is queued and then every frame until the next keyframe, counted as a drop; over
+// what is queued and then every frame until the next keyframe (any audio frame when the
+// stream has no video), counted as a drop; over
 // `hard_limit` even after that, or more than 1000 drops over the connection's life, it is
 // closed. A player whose socket takes nothing for `stall_ms` while a write waits is closed
 // too (a per-loop sweep checks, no timer per write), so a reader that stopped costs at most
@@ -98,6 +99,7 @@ class PlayerQueue {
   size_t soft_limit_, hard_limit_;
   std::chrono::milliseconds merge_;
   bool waiting_keyframe_ = false;
+  bool saw_video_ = false;  // else audio frames are where a dropped player resumes
   bool closed_ = false;
   bool close_when_drained_ = false;
   bool idle_ = false;  // the writer waits for items
