@@ -278,7 +278,9 @@ Result<Config> read_config(YAML::Node root) {
   if (err.empty() && c.rtmp.max_message_bytes < 65536) err = "rtmp.max_message_bytes: at least 65536";
   if (err.empty() && c.rtmp.timeout_s == 0) err = "rtmp.timeout_s: must be > 0";
   if (err.empty() && c.media.merge_ms > 1000) err = "media.merge_ms: at most 1000";
-  if (err.empty() && c.media.player_stall_s == 0) err = "media.player_stall_s: must be > 0";
+  if (err.empty() && (c.media.player_stall_s == 0 || c.media.player_stall_s > 3600))
+    err = "media.player_stall_s: 1..3600";
+  if (err.empty() && c.media.audio_cache_ms > 60000) err = "media.audio_cache_ms: at most 60000";
   if (err.empty() && c.rtmp.preauth_bytes < 4096) err = "rtmp.preauth_bytes: at least 4096";
   if (err.empty() && c.rtmp.auth_timeout_s == 0) err = "rtmp.auth_timeout_s: must be > 0";
   if (err.empty() && c.rtmp.max_buffer_bytes < c.rtmp.max_message_bytes)

@@ -18,7 +18,8 @@ void setup_logging(const std::string& level);
 // The formatter setup_logging installs: time, level, thread, then the escaped message.
 std::unique_ptr<spdlog::formatter> make_log_formatter();
 
-// `s` with control characters written as \xNN (C1 controls in UTF-8 as \u00NN).
+// `s` with control characters and bytes that are not UTF-8 written as \xNN, and C1 controls
+// and bidirectional overrides as \uNNNN.
 std::string escape_controls(std::string_view s);
 
 }  // namespace onair

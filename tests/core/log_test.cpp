@@ -15,6 +15,10 @@ TEST(Log, EscapesControlCharactersSoAValueCannotForgeALine) {
   EXPECT_EQ(escape_controls(std::string("nul\0x", 5)), "nul\\x00x");
   EXPECT_EQ(escape_controls("csi\xc2\x9b" "2J"), "csi\\u009b2J");
   EXPECT_EQ(escape_controls("\xc2\xa0nbsp"), "\xc2\xa0nbsp");  // not a control
+  EXPECT_EQ(escape_controls("lone\x9b" "2J"), "lone\\x9b2J");    // not UTF-8
+  EXPECT_EQ(escape_controls("cut\xe4\xbd"), "cut\\xe4\\xbd");
+  EXPECT_EQ(escape_controls("rtl\xe2\x80\xae" "evil"), "rtl\\u202eevil");
+  EXPECT_EQ(escape_controls("emoji \xf0\x9f\x8e\x81"), "emoji \xf0\x9f\x8e\x81");
 }
 
 TEST(Log, TheServersFormatterWritesOneLinePerMessage) {

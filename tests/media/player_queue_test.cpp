@@ -89,13 +89,13 @@ TEST(PlayerQueue, ANeverReadingPlayerHoldsABoundedNumberOfEntries) {
     auto f = make_frame(FrameKind::audio, uint32_t(i), false, false, std::string(20, 'a'));
     FramePtr fp = f;
     ASSERT_TRUE(q.push_frame(fp, fp->payload, "hdr", "tail")) << i;
-    if (i % 64 == 0) {
+    if (i % 128 == 0) {
       q.push_control("ctl");  // control items survive drops
       p.io.poll();
     }
     most = std::max(most, q.entries());
   }
-  EXPECT_LE(most, PlayerQueue::kMaxQueued + 64 + 40000 / 64);
+  EXPECT_LE(most, PlayerQueue::kMaxQueued + 64 + 40000 / 128);
   EXPECT_GT(q.drops(), 0u);
   EXPECT_LE(q.bytes(), size_t(1 << 20) + 64 * 1024);
   q.close();

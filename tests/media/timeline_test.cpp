@@ -47,5 +47,17 @@ TEST(PlayerTimeline, EachTrackStaysMonotonicAcrossARepublish) {
   EXPECT_EQ(t.next(*frame(FrameKind::video, 0, true)), std::max(v2, last_audio));
 }
 
+// A publisher whose clock jumps back by minutes within one publish: the player carries on
+// from where it was (one rebase), not frozen at the old time until the clock catches up.
+TEST(PlayerTimeline, ABigJumpBackRebasesInsteadOfFreezing) {
+  PlayerTimeline t;
+  uint32_t last = 0;
+  for (uint32_t ms = 0; ms <= 600000; ms += 40) last = t.next(*frame(FrameKind::video, 100000 + ms));
+  uint32_t a = t.next(*frame(FrameKind::video, 5000));
+  uint32_t b = t.next(*frame(FrameKind::video, 5040));
+  EXPECT_EQ(a, last + 1);
+  EXPECT_EQ(b, a + 40);
+}
+
 }  // namespace
 }  // namespace onair::media

@@ -49,7 +49,10 @@ class FlvPlayer : public media::Sink {
     }
     write(f);
   }
-  void on_unpublish() override { timeline_.republished(); }
+  void on_unpublish() override {
+    timeline_.republished();
+    out_.republished();
+  }
 
   media::PlayerQueue out_;
   media::PlayerTimeline timeline_;

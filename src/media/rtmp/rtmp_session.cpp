@@ -90,22 +90,24 @@ RtmpSession::RtmpSession(asio::ip::tcp::socket socket, asio::io_context& loop, c
 
 RtmpSession::~RtmpSession() { inflight_bytes.fetch_sub(held_); }
 
-// Before its publish or play is accepted a connection may hold rtmp.preauth_bytes; after,
-// rtmp.max_buffer_bytes; all of them together rtmp.max_inflight_bytes. The reason when
-// `held` breaks a bound, else empty.
+// A connection may hold rtmp.preauth_bytes of unparsed input and partial messages unless it
+// publishes (players send nothing big either); a publisher rtmp.max_buffer_bytes; all of them
+// together rtmp.max_inflight_bytes (the connection that grows past it is closed). The
+// reason when `held` breaks a bound, else nullptr.
 const char* RtmpSession::hold(size_t held) {
-  size_t budget = authorised_ ? config_.rtmp.max_buffer_bytes : config_.rtmp.preauth_bytes;
-  if (held > budget) return authorised_ ? "buffer" : "preauth_buffer";
+  size_t budget = publishing_ ? config_.rtmp.max_buffer_bytes : config_.rtmp.preauth_bytes;
+  if (held > budget) return publishing_ ? "buffer" : authorised_ ? "player_buffer" : "preauth_buffer";
   uint64_t total = held >= held_ ? inflight_bytes.fetch_add(held - held_) + (held - held_)
                                  : inflight_bytes.fetch_sub(held_ - held) - (held_ - held);
+  bool grew = held > held_;
   held_ = held;
-  if (held > 0 && total > config_.rtmp.max_inflight_bytes) return "server_buffer";
+  if (grew && total > config_.rtmp.max_inflight_bytes) return "server_buffer";
   return nullptr;
 }
 
 void RtmpSession::authorised() {
   authorised_ = true;
-  reader_.set_max_buffered(config_.rtmp.max_buffer_bytes);
+  if (publishing_) reader_.set_max_buffered(config_.rtmp.max_buffer_bytes);
 }
 
 void RtmpSession::close() {
@@ -218,10 +220,12 @@ asio::awaitable<void> RtmpSession::run() {
     }
     if (const char* over = hold(pending.size() - offset + reader_.buffered())) {
       budget_closes(over).inc();
+      std::string_view why = over;
       spdlog::info("rtmp: closing peer={} reason={} ({} bytes of unfinished input held)", peer_,
-                   std::string_view(over) == "server_buffer" ? "every connection together holds rtmp.max_inflight_bytes"
-                   : authorised_ ? "over rtmp.max_buffer_bytes"
-                                 : "over rtmp.preauth_bytes before publish or play",
+                   why == "server_buffer" ? "every connection together holds rtmp.max_inflight_bytes"
+                   : why == "buffer"      ? "over rtmp.max_buffer_bytes"
+                   : why == "player_buffer" ? "a player holds over rtmp.preauth_bytes"
+                                            : "over rtmp.preauth_bytes before publish or play",
                    pending.size() - offset + reader_.buffered());
       break;
     }
@@ -441,40 +445,55 @@ Result<void> RtmpSession::on_publish(double, uint32_t stream_id, const std::stri
   return {};
 }
 
+// A seat's stream: the seat is checked, then the stream taken (not yet live), then the seat
+// checked again, so a seat lost at any moment either refuses this publish or finds the
+// publisher registered and kicks it. The first check keeps an unseated user from taking over
+// (media.takeover) the stream of the one who is seated.
 asio::awaitable<void> RtmpSession::finish_publish() {
   PendingPublish p = std::move(*pending_publish_);
-  auto self = shared_from_this();  // the check may outlast a close
-  auto ok = co_await access_.may_publish(p.name);
-  pending_publish_.reset();
-  if (closing_) co_return;
-  if (!ok) {
+  auto self = shared_from_this();  // the checks may outlast a close
+  auto refuse_seat = [&](const Error& e) {
     refusals("seat").inc();
-    spdlog::info("rtmp: publish refused stream={} peer={} reason={}", p.name, peer_, ok.error().message());
-    (void)refuse(p.stream_id, "NetStream.Publish.Unauthorized", ok.error().message());
+    spdlog::info("rtmp: publish refused stream={} peer={} reason={}", p.name, peer_, e.message());
+    (void)refuse(p.stream_id, "NetStream.Publish.Unauthorized", e.message());
+  };
+  auto ok = co_await access_.may_publish(p.name);
+  if (closing_ || !ok) {
+    pending_publish_.reset();
+    if (!closing_) refuse_seat(ok.error());
     co_return;
   }
-  start_publishing(p.stream_id, p.name);
-}
-
-void RtmpSession::start_publishing(uint32_t stream_id, const std::string& name) {
   std::weak_ptr<RtmpSession> weak = weak_from_this();
   asio::io_context* loop = &loop_;
-  auto ticket = hub_.start_publish(name, config_.media.takeover, [weak, loop] {
+  auto ticket = hub_.start_publish(p.name, config_.media.takeover, [weak, loop] {
     asio::post(*loop, [weak] {
       if (auto s = weak.lock()) {
         spdlog::info("rtmp: closing peer={} reason=publish stopped (taken over, kicked, or the seat was lost)", s->peer_);
         s->close();
       }
     });
-  });
+  }, false);
   if (!ticket) {
+    pending_publish_.reset();
     refusals("busy").inc();
-    (void)refuse(stream_id, "NetStream.Publish.BadName", ticket.error().message());
-    return;
+    (void)refuse(p.stream_id, "NetStream.Publish.BadName", ticket.error().message());
+    co_return;
   }
-  ticket_ = *ticket;
+  if (media::seat_of_stream(p.name)) ok = co_await access_.may_publish(p.name);
+  pending_publish_.reset();
+  if (closing_ || !ok) {
+    hub_.stop_publish(*ticket);
+    if (!closing_) refuse_seat(ok.error());
+    co_return;
+  }
+  start_publishing(p.stream_id, p.name, *ticket);
+}
+
+void RtmpSession::start_publishing(uint32_t stream_id, const std::string& name, const media::StreamHub::Ticket& ticket) {
+  ticket_ = ticket;
   publishing_ = true;
   authorised();
+  hub_.announce(ticket_);
   segmenter_ = hls_.start(ticket_.stream, loop_);
   publish_stream_id_ = stream_id;
   publishers_gauge().add(1);
@@ -607,6 +626,7 @@ void RtmpSession::on_unpublish() {
   out_.push_control(user_control_message(1, play_stream_id_));  // StreamEOF
   send_status(play_stream_id_, "status", "NetStream.Play.UnpublishNotify", "The publisher left.");
   timeline_.republished();
+  out_.republished();
 }
 
 }  // namespace onair::rtmp

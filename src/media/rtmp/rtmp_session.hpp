@@ -47,11 +47,11 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
   Result<void> on_publish(double txid, uint32_t stream_id, const std::string& name);
   // The rest of a publish once the stream's access check answered (the read loop waits).
   boost::asio::awaitable<void> finish_publish();
-  void start_publishing(uint32_t stream_id, const std::string& name);
+  void start_publishing(uint32_t stream_id, const std::string& name, const media::StreamHub::Ticket& ticket);
   Result<void> on_play(double txid, uint32_t stream_id, const std::string& name);
   void stop_role();
   const char* hold(size_t held);
-  void authorised();  // publish or play accepted: the larger buffer budget applies
+  void authorised();  // publish or play accepted: no auth deadline; publishers get the larger budget
 
   void send_command(uint32_t csid, uint32_t stream_id, const std::vector<amf0::Value>& values, uint8_t type = kCommandAmf0);
   void send_status(uint32_t stream_id, const std::string& level, const std::string& code, const std::string& description);
@@ -82,7 +82,7 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
     uint32_t stream_id;
     std::string name;
   };
-  std::optional<PendingPublish> pending_publish_;  // signature good, access check under way
+  std::optional<PendingPublish> pending_publish_;  // signature good, access checks under way
   media::StreamHub::Ticket ticket_;
   std::unique_ptr<hls::HlsSegmenter> segmenter_;
   bool publishing_ = false;

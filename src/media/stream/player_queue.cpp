@@ -4,6 +4,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <fmt/format.h>
 
@@ -169,10 +170,11 @@ void PlayerQueue::push_control(std::string bytes) {
   it.droppable = false;
   push(std::move(it));
   // Control messages are never dropped, so a peer that asks for answers (pings) and reads
-  // none of them is closed once they pass the hard limit.
-  if (bytes_ > hard_limit_) {
+  // none of them is closed once they pile up (each costs an entry and an allocation more
+  // than its few bytes: counted, not just measured).
+  if (++control_queued_ > kMaxControl || bytes_ > hard_limit_) {
     closes_total("too_slow").inc();
-    give_up("too slow: answers not read pile up over media.queue_hard_bytes");
+    give_up("too slow: answers not read pile up");
   }
 }
 
@@ -239,6 +241,8 @@ void PlayerQueue::drop_queued() {
   while (items_.size() > keep) items_.pop_back();
 }
 
+void PlayerQueue::republished() { saw_video_ = false; }
+
 void PlayerQueue::close() {
   closed_ = true;
   signal_.cancel();
@@ -260,10 +264,14 @@ asio::awaitable<void> PlayerQueue::run(asio::ip::tcp::socket& socket) {
   std::vector<asio::const_buffer> bufs;
   bufs.reserve(192);
   bool merging = merge_.count() > 0;
+  // Cancelled (the HTTP-FLV reader saw the client go), the loop ends by itself instead of
+  // throwing at its next co_await, so it always leaves the watch below.
+  co_await asio::this_coro::throw_if_cancelled(false);
   socket_ = &socket;
   watch_ = &StallWatch::of(signal_.get_executor());
   watch_->add(this);
   while (!closed_) {
+    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) break;
     if (items_.empty() && close_when_drained_) {
       boost::system::error_code ec;
       socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
@@ -297,8 +305,11 @@ asio::awaitable<void> PlayerQueue::run(asio::ip::tcp::socket& socket) {
       if (it.tail_len) bufs.emplace_back(it.tail.data(), it.tail_len);
       total += it.size();
     }
-    if (bufs.empty()) {  // only dropped items
-      for (size_t i = 0; i < n; ++i) items_.pop_front();
+    if (bufs.empty()) {  // only empty items
+      for (size_t i = 0; i < n; ++i) {
+        if (!items_.front().droppable) --control_queued_;
+        items_.pop_front();
+      }
       in_flight_ = 0;
       continue;
     }
@@ -325,7 +336,10 @@ asio::awaitable<void> PlayerQueue::run(asio::ip::tcp::socket& socket) {
       closed_ = true;
       break;
     }
-    for (size_t i = 0; i < n; ++i) items_.pop_front();
+    for (size_t i = 0; i < n; ++i) {
+      if (!items_.front().droppable) --control_queued_;
+      items_.pop_front();
+    }
     bytes_ -= total;
   }
   watch_->remove(this);

@@ -50,6 +50,8 @@ class PlayerQueue {
               uint32_t stall_ms = 0);
   // Entries waiting behind the write in flight before the player counts as behind.
   static constexpr size_t kMaxQueued = 4096;
+  // Control messages (never dropped) queued before the player is closed.
+  static constexpr size_t kMaxControl = 512;
   ~PlayerQueue();
   PlayerQueue(const PlayerQueue&) = delete;
   PlayerQueue& operator=(const PlayerQueue&) = delete;
@@ -68,6 +70,8 @@ class PlayerQueue {
   // Sends until the socket fails or close() is called.
   boost::asio::awaitable<void> run(boost::asio::ip::tcp::socket& socket);
   void close();
+  // The publisher left: the next one may carry other tracks (where to resume after a drop).
+  void republished();
   // Sends what is queued (an error status), then closes the socket.
   void close_when_drained() {
     close_when_drained_ = true;
@@ -100,6 +104,7 @@ class PlayerQueue {
   std::chrono::milliseconds merge_;
   bool waiting_keyframe_ = false;
   bool saw_video_ = false;  // else audio frames are where a dropped player resumes
+  size_t control_queued_ = 0;
   bool closed_ = false;
   bool close_when_drained_ = false;
   bool idle_ = false;  // the writer waits for items

@@ -16,7 +16,7 @@ std::optional<std::pair<std::string, std::string>> seat_of_stream(const std::str
 
 StreamAccess::~StreamAccess() { unwatch(); }
 
-boost::asio::awaitable<Result<void>> StreamAccess::may_publish(const std::string& stream) const {
+boost::asio::awaitable<Result<void>> StreamAccess::may_publish(std::string stream) const {
   auto seat = seat_of_stream(stream);
   if (!seat || !seat_holder) co_return Result<void>{};
   auto held = co_await seat_holder(seat->first, seat->second);

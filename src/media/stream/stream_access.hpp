@@ -46,7 +46,7 @@ class StreamAccess {
 
   // The publish of `stream` with a valid signature: allowed unless it is a seat's stream
   // whose user holds no seat now. Awaited on the caller's loop.
-  boost::asio::awaitable<Result<void>> may_publish(const std::string& stream) const;
+  boost::asio::awaitable<Result<void>> may_publish(std::string stream) const;
 
   // Stops seat streams whose users lose their seat, from the rooms' events.
   void watch(bus::Bus& bus);

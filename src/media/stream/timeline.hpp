@@ -13,6 +13,8 @@ namespace onair::media {
 
 class PlayerTimeline {
  public:
+  static constexpr int32_t kMaxStepBackMs = 1000;  // steps back held in place; larger ones rebase
+
   uint32_t next(const Frame& f) {
     if (f.sequence_header || f.kind == FrameKind::script) return last_;
     if (!started_ || restart_) {
@@ -22,7 +24,15 @@ class PlayerTimeline {
     }
     uint32_t t = f.timestamp - base_;
     uint32_t& track = f.kind == FrameKind::video ? last_video_ : last_audio_;
-    if (int32_t(t - track) < 0) t = track;  // 32-bit wrapping compare, as on the wire
+    int32_t step = int32_t(t - track);  // 32-bit wrapping compare, as on the wire
+    if (step < 0 && step > -kMaxStepBackMs) {
+      t = track;  // interleaving jitter, or a new publisher's audio a little ahead of its video
+    } else if (step <= -kMaxStepBackMs) {
+      // The publisher's clock jumped back (a reset, a 24-bit wrap): carry on from here
+      // rather than holding every frame at the old time until it catches up.
+      base_ = f.timestamp - (last_ + 1);
+      t = last_ + 1;
+    }
     track = t;
     if (int32_t(t - last_) > 0) last_ = t;
     return t;
