@@ -20,7 +20,8 @@ Result<rooms::Actor> authenticate_admin(const Services& s, const http::Request& 
 // An actor whose token grants room `id` (permission_denied otherwise).
 Result<rooms::Actor> authenticate_room(const Services& s, const http::Request& req, const std::string& id);
 
-// A JSON object body. Each getter reports a 400 that names the field and why.
+// A JSON object body. Each getter reports a 400 that names the field and why. Strings
+// must be valid UTF-8 without control characters (core/text.hpp).
 class Body {
  public:
   // An empty body is {} when `allow_empty`.

@@ -13,6 +13,7 @@
 #include "core/config.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/text.hpp"
 
 extern char** environ;
 
@@ -92,6 +93,10 @@ int main(int argc, char** argv) {
   if (token->parsed()) {
     if (!onair::auth::valid_user_id(user)) {
       std::cerr << "onair: --user must be 1..64 of [A-Za-z0-9_.@-]\n";
+      return 2;
+    }
+    if (onair::has_control_chars(name)) {
+      std::cerr << "onair: --name must not contain control characters\n";
       return 2;
     }
     if (!onair::auth::valid_role(role)) {
