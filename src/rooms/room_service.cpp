@@ -876,7 +876,7 @@ Result<Pk> RoomService::pk_end(const Actor& a, const std::string& pk_id, int64_t
   Pk pk = it->second;
   const Room* ra = find(pk.room_a);
   const Room* rb = find(pk.room_b);
-  bool allowed = a.admin() || (ra && ra->rec.owner == a.user) || (rb && rb->rec.owner == a.user);
+  bool allowed = a.admin() || (ra && is_owner(a, *ra)) || (rb && is_owner(a, *rb));
   if (!allowed) return fail(ErrorCode::permission_denied, "only one of the two anchors may end a PK");
   bool active = pk.status == "active";
   end_pk(it->second, active ? "ended" : "cancelled", now);

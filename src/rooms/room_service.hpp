@@ -123,7 +123,11 @@ class RoomService {
   const Room* find(const std::string& id) const;
   Result<Room*> open_room(const std::string& id);
   Result<const Room*> open_room(const std::string& id) const;
-  bool is_owner(const Actor& a, const Room& r) const { return a.admin() || a.user == r.rec.owner; }
+  // The owner acts for a room only with a token that grants it: a token scoped to another
+  // room "sees and joins only that room" (API.md), for writes as for reads.
+  bool is_owner(const Actor& a, const Room& r) const {
+    return a.admin() || (a.user == r.rec.owner && a.grants.allows_room(r.rec.id));
+  }
   RoomView view(const Room& r) const;
   std::vector<Seat> seat_list(const Room& r) const;
   std::optional<int64_t> free_seat(const Room& r) const;
