@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/ids.hpp"
+#include "core/text.hpp"
 #include "rooms/json.hpp"
 
 namespace onair::api {
@@ -108,6 +109,11 @@ Result<std::optional<std::string>> Body::string(const char* key, size_t max_char
   if (chars > max_chars)
     return fail(ErrorCode::invalid_argument,
                 std::string(key) + ": at most " + std::to_string(max_chars) + " characters");
+  // Every string field is text someone sees or an id (titles, names, ids, types): none has
+  // a use for control characters, and a NUL or an escape in a title reaches every viewer.
+  if (has_control_chars(v))
+    return fail(ErrorCode::invalid_argument,
+                std::string(key) + ": control characters (U+0000..U+001F, U+007F..U+009F) are not allowed");
   return std::optional<std::string>(std::move(v));
 }
 

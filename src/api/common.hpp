@@ -17,10 +17,14 @@ namespace onair::api {
 // The bearer token (Authorization header, or ?token=) verified into an actor.
 Result<rooms::Actor> authenticate(const Services& s, const http::Request& req);
 Result<rooms::Actor> authenticate_admin(const Services& s, const http::Request& req);
-// An actor whose token grants room `id` (permission_denied otherwise).
+// An actor whose token grants room `id` (permission_denied otherwise). Every route under
+// /v1/rooms/{id} starts with it, reads and writes alike: a token scoped to another room
+// sees and joins only that room (API.md "Auth"); tests/integration/room_scope_test.cpp
+// tries a foreign room's token on each.
 Result<rooms::Actor> authenticate_room(const Services& s, const http::Request& req, const std::string& id);
 
-// A JSON object body. Each getter reports a 400 that names the field and why.
+// A JSON object body. Each getter reports a 400 that names the field and why. Strings
+// must be valid UTF-8 without control characters (core/text.hpp).
 class Body {
  public:
   // An empty body is {} when `allow_empty`.

@@ -64,7 +64,7 @@ Awaitable send(Services& s, Request& req) {
   static Counter& gifts = metrics().counter("onair_gifts_total", "Gifts recorded");
   static Counter& value = metrics().counter("onair_gift_value_total", "Value of gifts recorded (price x amount)");
   static Counter& refused = metrics().counter("onair_gift_payments_refused_total", "Gifts the payment service refused");
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   auto body = Body::parse(req);
   if (!body) co_return Response::error(body.error());
@@ -157,7 +157,7 @@ Awaitable rank(Services& s, Request& req) {
 }
 
 Awaitable like(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   auto body = Body::parse(req, true);
   if (!body) co_return Response::error(body.error());

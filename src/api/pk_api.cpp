@@ -21,6 +21,9 @@ Awaitable invite(Services& s, Request& req) {
   if (!from) co_return Response::error(from.error());
   auto to = body->string("to_room", 32, true);
   if (!to) co_return Response::error(to.error());
+  // The inviter acts for from_room: its token must grant that room (to_room is the invitee's).
+  if (!actor->grants.allows_room(**from))
+    co_return Response::error(Error(ErrorCode::permission_denied, "the token does not grant room " + **from));
   auto pk = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.pk_invite(*actor, **from, **to, unix_ms()); });
   if (!pk) co_return Response::error(pk.error());
   co_return json_response(201, rooms::pk_json(*pk));

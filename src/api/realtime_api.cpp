@@ -45,12 +45,16 @@ Result<std::string> message_body(const Services& s, const Body& body) {
   return text;
 }
 
-// What both endpoints check first: an admin, a JSON body, its type and its body.
+// What both endpoints check first: an admin (whose token grants `room`, when the message
+// goes to one room of the path), a JSON body, its type and its body.
 struct ServerMessage {
   Body body;
   std::string type, text;
 };
-Result<ServerMessage> server_message(const Services& s, const Request& req) {
+Result<ServerMessage> server_message(const Services& s, const Request& req, const std::string* room = nullptr) {
+  if (room != nullptr) {
+    if (auto actor = authenticate_room(s, req, *room); !actor) return std::unexpected(actor.error());
+  }
   if (auto actor = authenticate_admin(s, req); !actor) return std::unexpected(actor.error());
   auto body = Body::parse(req);
   if (!body) return std::unexpected(body.error());
@@ -62,7 +66,7 @@ Result<ServerMessage> server_message(const Services& s, const Request& req) {
 }
 
 boost::asio::awaitable<Response> room_message(Services& s, Request& req) {
-  auto msg = server_message(s, req);
+  auto msg = server_message(s, req, &req.param("id"));
   if (!msg) co_return Response::error(msg.error());
   auto seq = co_await s.realtime.room_message(req.param("id"), msg->type, msg->text);
   if (!seq) co_return Response::error(seq.error());

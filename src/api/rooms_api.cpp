@@ -94,7 +94,7 @@ Awaitable get_room(Services& s, Request& req) {
 }
 
 Awaitable update_room(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   auto body = Body::parse(req);
   if (!body) co_return Response::error(body.error());
@@ -120,7 +120,7 @@ Awaitable update_room(Services& s, Request& req) {
 }
 
 Awaitable close_room(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
   auto r = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.close_room(*actor, id, unix_ms()); });
@@ -129,7 +129,7 @@ Awaitable close_room(Services& s, Request& req) {
 }
 
 Awaitable join_room(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
   auto r = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.join(*actor, id, unix_ms()); });
@@ -146,7 +146,7 @@ Awaitable join_room(Services& s, Request& req) {
 }
 
 Awaitable leave_room(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
   auto r = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.leave(*actor, id, unix_ms()); });
@@ -155,7 +155,7 @@ Awaitable leave_room(Services& s, Request& req) {
 }
 
 Awaitable heartbeat(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
   // The common case needs no trip to the rooms strand (see rooms::Presence).
@@ -180,7 +180,7 @@ Awaitable list_members(Services& s, Request& req) {
 }
 
 Awaitable kick(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
   const auto& user = req.param("user");
@@ -190,7 +190,7 @@ Awaitable kick(Services& s, Request& req) {
 }
 
 Awaitable mute(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   auto body = Body::parse(req);
   if (!body) co_return Response::error(body.error());

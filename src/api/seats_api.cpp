@@ -31,7 +31,7 @@ Awaitable list_seats(Services& s, Request& req) {
 }
 
 Awaitable take_seat(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
   auto seat = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.take_seat(*actor, id, unix_ms()); });
@@ -40,7 +40,7 @@ Awaitable take_seat(Services& s, Request& req) {
 }
 
 Awaitable request_seat(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
   auto offer = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.request_seat(*actor, id, unix_ms()); });
@@ -49,7 +49,7 @@ Awaitable request_seat(Services& s, Request& req) {
 }
 
 Awaitable list_offers(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
   auto offers = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.offers(*actor, id); });
@@ -60,7 +60,7 @@ Awaitable list_offers(Services& s, Request& req) {
 }
 
 Awaitable answer_request(Services& s, Request& req, bool accept) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
   const auto& user = req.param("user");
@@ -72,7 +72,7 @@ Awaitable answer_request(Services& s, Request& req, bool accept) {
 }
 
 Awaitable invite(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   auto body = Body::parse(req);
   if (!body) co_return Response::error(body.error());
@@ -87,7 +87,7 @@ Awaitable invite(Services& s, Request& req) {
 }
 
 Awaitable answer_invitation(Services& s, Request& req, bool accept) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
   auto seat = co_await s.rooms.call([&](rooms::RoomService& svc) {
@@ -98,7 +98,7 @@ Awaitable answer_invitation(Services& s, Request& req, bool accept) {
 }
 
 Awaitable leave_seat(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   const auto& id = req.param("id");
   const auto& user = req.param("user");
@@ -108,7 +108,7 @@ Awaitable leave_seat(Services& s, Request& req) {
 }
 
 Awaitable update_seat(Services& s, Request& req) {
-  auto actor = authenticate(s, req);
+  auto actor = authenticate_room(s, req, req.param("id"));
   if (!actor) co_return Response::error(actor.error());
   auto body = Body::parse(req);
   if (!body) co_return Response::error(body.error());

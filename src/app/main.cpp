@@ -13,6 +13,7 @@
 #include "core/config.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/text.hpp"
 
 extern char** environ;
 
@@ -28,6 +29,12 @@ std::optional<onair::Config> load(const std::string& path, bool& created) {
     created = onair::app::ensure_secrets(*config).created;
   } catch (const std::exception& e) {
     std::cerr << "onair: " << e.what() << "\n";
+    return std::nullopt;
+  }
+  // Checked again once generated keys are filled in (one may come from the config, the
+  // other from the data dir): with one key a play URL would publish in expiry mode.
+  if (config->media.play_key == config->media.key) {
+    std::cerr << "onair: media.play_key: must differ from media.key\n";
     return std::nullopt;
   }
   return std::move(*config);
@@ -94,6 +101,10 @@ int main(int argc, char** argv) {
       std::cerr << "onair: --user must be 1..64 of [A-Za-z0-9_.@-]\n";
       return 2;
     }
+    if (onair::has_control_chars(name)) {
+      std::cerr << "onair: --name must not contain control characters\n";
+      return 2;
+    }
     if (!onair::auth::valid_role(role)) {
       std::cerr << "onair: --role must be anchor, cohost, audience or member\n";
       return 2;
@@ -128,7 +139,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     auto mode = onair::auth::parse_sign_mode(config->media.auth);
-    onair::auth::StreamSigner signer(*mode, config->media.key);
+    onair::auth::StreamSigner signer(*mode, config->media.key, config->media.play_key);
     auto act = action == "publish" ? onair::auth::StreamAction::publish : onair::auth::StreamAction::play;
     int64_t expire = onair::unix_s() + (url_ttl > 0 ? url_ttl : config->media.url_ttl_s);
     std::string q = signer.query(stream, act, expire);

@@ -15,7 +15,8 @@ SecretsOutcome ensure_secrets(Config& config) {
   SecretsOutcome out;
   bool need_keys = config.auth.keys.empty();
   bool need_media = config.media.key.empty();
-  if (!need_keys && !need_media) return out;
+  bool need_play = config.media.play_key.empty();
+  if (!need_keys && !need_media && !need_play) return out;
   std::filesystem::create_directories(config.data_dir);
   out.path = (std::filesystem::path(config.data_dir) / "secrets.yaml").string();
   YAML::Node node;
@@ -37,6 +38,12 @@ SecretsOutcome ensure_secrets(Config& config) {
     node["media_key"] = auth::random_hex(16);
     changed = true;
   }
+  // expiry mode signs play URLs with their own key, so a viewer's URL never publishes. A
+  // data dir from before the play key gets one added on its next start.
+  if (!node["media_play_key"]) {
+    node["media_play_key"] = auth::random_hex(16);
+    changed = true;
+  }
   if (changed) {
     std::string tmp = out.path + ".tmp";
     {
@@ -50,6 +57,7 @@ SecretsOutcome ensure_secrets(Config& config) {
   }
   if (need_keys) config.auth.keys[node["api_key"].as<std::string>()] = node["api_secret"].as<std::string>();
   if (need_media) config.media.key = node["media_key"].as<std::string>();
+  if (need_play) config.media.play_key = node["media_play_key"].as<std::string>();
   return out;
 }
 

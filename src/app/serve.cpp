@@ -75,7 +75,7 @@ int serve(Config config, bool created_secrets) {
   }
   auto mode = auth::parse_sign_mode(config.media.auth);
   auth::TokenKeys keys(config.auth.keys);
-  auth::StreamSigner signer(*mode, config.media.key);
+  auth::StreamSigner signer(*mode, config.media.key, config.media.play_key);
   auth::SmsLogin sms(config.auth.sms);
   Snowflake ids(config.node_id);
   bus::Bus bus;

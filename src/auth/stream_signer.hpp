@@ -1,6 +1,9 @@
 #pragma once
 // StreamSigner: signs and checks media URLs (API.md "Media URLs and signing").
-//   expiry: expire = Unix seconds in lowercase hex; sign = hex md5(key + stream + expire)
+//   expiry: expire = Unix seconds in lowercase hex; sign = hex md5(k + stream + expire),
+//           where k is the publish key (media.key) or the play key (media.play_key): the
+//           CDN-style signature carries no action, so the action is in the key, and a play
+//           URL (which every viewer gets) can never publish.
 //   hmac:   expire = Unix seconds in decimal; sign = hex HMAC-SHA256(key,
 //           stream + ":" + expire + ":" + action)
 //   none:   nothing to sign or check.
@@ -24,7 +27,9 @@ bool valid_stream_name(std::string_view stream);
 
 class StreamSigner {
  public:
-  StreamSigner(SignMode mode, std::string key) : mode_(mode), key_(std::move(key)) {}
+  // `play_key` signs play URLs in expiry mode and must be set there, and differ from `key`
+  // (std::invalid_argument otherwise: a start-up configuration error). Unused in other modes.
+  StreamSigner(SignMode mode, std::string key, std::string play_key = {});
 
   SignMode mode() const { return mode_; }
 
@@ -33,6 +38,7 @@ class StreamSigner {
 
   // Checks the `expire` and `sign` query values for `stream` and `action` at `now_unix`.
   // permission_denied with the reason (missing, malformed, expired, wrong signature).
+  // `expire` is untrusted input: at most 16 digits and at most INT64_MAX, else malformed.
   Result<void> verify(std::string_view stream, StreamAction action, std::string_view expire,
                       std::string_view sign, int64_t now_unix) const;
 
@@ -42,6 +48,7 @@ class StreamSigner {
 
   SignMode mode_;
   std::string key_;
+  std::string play_key_;
 };
 
 }  // namespace onair::auth

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "auth/crypto.hpp"
+#include "core/text.hpp"
 
 namespace onair::auth {
 namespace json = boost::json;
@@ -114,6 +115,9 @@ Result<Claims> TokenKeys::verify(std::string_view token, int64_t now_s, int64_t 
   if (auto name = p.find("name"); name != p.end()) {
     if (!name->value().is_string()) return bad("token name is not a string");
     c.name = std::string(name->value().as_string());
+    // The name is shown to everyone in the room (members, chat, gifts): the same rule as
+    // for names given through the API, for tokens minted elsewhere with the API secret.
+    if (has_control_chars(c.name)) return bad("token name has control characters");
   }
   auto exp = int_claim(p, "exp", true);
   if (!exp) return std::unexpected(exp.error());

@@ -260,6 +260,7 @@ Result<Config> read_config(YAML::Node root) {
   Section media(top.child("media"), "media");
   media.read("auth", c.media.auth, err);
   media.read("key", c.media.key, err);
+  media.read("play_key", c.media.play_key, err);
   media.read("play_auth", c.media.play_auth, err);
   media.read("url_ttl_s", c.media.url_ttl_s, err);
   media.read("takeover", c.media.takeover, err);
@@ -272,6 +273,9 @@ Result<Config> read_config(YAML::Node root) {
   media.finish(err);
   if (err.empty() && c.media.auth != "none" && c.media.auth != "expiry" && c.media.auth != "hmac")
     err = "media.auth: must be none, expiry or hmac";
+  // expiry signatures carry no action: one key for both would let a play URL publish.
+  if (err.empty() && !c.media.play_key.empty() && c.media.play_key == c.media.key)
+    err = "media.play_key: must differ from media.key";
   if (err.empty() && c.media.queue_soft_bytes < 65536) err = "media.queue_soft_bytes: at least 65536";
   if (err.empty() && c.media.queue_hard_bytes < c.media.queue_soft_bytes)
     err = "media.queue_hard_bytes: must not be below media.queue_soft_bytes";

@@ -97,6 +97,7 @@ struct GiftsConfig {
 struct MediaConfig {
   std::string auth = "hmac";  // none | expiry | hmac
   std::string key;            // signing key; generated into data_dir when empty
+  std::string play_key;       // expiry mode signs play URLs with this; generated when empty
   bool play_auth = false;
   uint32_t url_ttl_s = 86400;
   bool takeover = false;                      // a new publisher replaces the current one

@@ -280,7 +280,8 @@ Result<void> RoomService::flush(int64_t now) {
     batch_.writes.clear();
     events_.clear();
     spdlog::error("rooms: store commit failed, reloading state: {}", r.error().message());
-    if (auto re = restore(now); !re)
+    // Back to what is durable, announcing nothing: the streams this process runs are still up.
+    if (auto re = load(now); !re)
       spdlog::critical("rooms: reloading state failed: {}", re.error().message());
     return fail(ErrorCode::internal, "storage failure; the change was not saved");
   }
@@ -293,11 +294,42 @@ Result<void> RoomService::flush(int64_t now) {
 }
 
 Result<void> RoomService::restore(int64_t now) {
+  auto loaded = load(now);
+  if (!loaded) return std::unexpected(std::move(loaded.error()));
+  // Streams live when the last process ended (a crash, a kill -9) went down with it and
+  // nobody said so: say it now, as the media plane would have, so webhook consumers (and
+  // whoever else follows the events) learn the stream ended. The seat's new state and the
+  // webhook jobs are committed together, like any other change.
+  for (const auto& [room_id, index] : loaded->live_seats) {
+    Room* r = find(room_id);
+    if (r == nullptr || !r->seats.contains(index)) continue;
+    const Seat& st = r->seats.at(index);
+    batch_.writes.push_back(st);
+    emit(EventType::stream_stopped, room_id,
+         json::serialize(json::object{{"stream", stream_name(room_id, st.user)},
+                                      {"user", st.user},
+                                      {"index", st.index},
+                                      {"reason", "restart"}}),
+         now);
+    emit_seats(*r, st.user, "stopped", now);
+  }
+  for (const auto& id : loaded->live_rooms) {
+    if (Room* r = find(id)) {
+      save_room(*r);
+      emit(EventType::room_updated, id, json::serialize(room_json(view(*r))), now);
+    }
+  }
+  if (batch_.empty() && events_.empty()) return {};
+  return flush(now);
+}
+
+Result<RoomService::Loaded> RoomService::load(int64_t now) {
   auto snap = store_.load();
   if (!snap) return std::unexpected(std::move(snap.error()).with_context("restoring rooms"));
   rooms_.clear();
   pks_.clear();
   presence_.clear();
+  Loaded out;
   for (auto& rec : snap->rooms) {
     Room r;
     r.rec = std::move(rec);
@@ -314,6 +346,7 @@ Result<void> RoomService::restore(int64_t now) {
   for (auto& s : snap->seats) {
     // Streams do not survive a restart: the media plane reports them again.
     if (Room* r = find(s.room_id)) {
+      if (s.live) out.live_seats.emplace_back(s.room_id, s.index);
       s.live = false;
       r->seats[s.index] = s;
     }
@@ -329,10 +362,14 @@ Result<void> RoomService::restore(int64_t now) {
       r.joined_once = true;
     }
     if (r.rec.kind == "live" && !r.members.contains(r.rec.owner)) r.owner_gone_since = now;
-    if (r.rec.status == "live") r.rec.status = "idle";
+    if (r.rec.status == "live") {
+      r.rec.status = "idle";
+      out.live_rooms.push_back(id);
+    }
   }
-  spdlog::info("rooms: restored rooms={} pks={}", rooms_.size(), pks_.size());
-  return {};
+  spdlog::info("rooms: restored rooms={} pks={} interrupted_streams={}", rooms_.size(), pks_.size(),
+               out.live_seats.size());
+  return out;
 }
 
 // ---- rooms ------------------------------------------------------------------------------
@@ -876,7 +913,7 @@ Result<Pk> RoomService::pk_end(const Actor& a, const std::string& pk_id, int64_t
   Pk pk = it->second;
   const Room* ra = find(pk.room_a);
   const Room* rb = find(pk.room_b);
-  bool allowed = a.admin() || (ra && ra->rec.owner == a.user) || (rb && rb->rec.owner == a.user);
+  bool allowed = a.admin() || (ra && is_owner(a, *ra)) || (rb && is_owner(a, *rb));
   if (!allowed) return fail(ErrorCode::permission_denied, "only one of the two anchors may end a PK");
   bool active = pk.status == "active";
   end_pk(it->second, active ? "ended" : "cancelled", now);

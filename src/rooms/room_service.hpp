@@ -39,8 +39,10 @@ class RoomService {
  public:
   RoomService(const Config& config, store::Store& store, bus::Bus& bus, Snowflake& ids);
 
-  // Loads rooms, people and PKs from the store. Members come back as if they had just sent
-  // a heartbeat.
+  // Loads rooms, people and PKs from the store, at start-up. Members come back as if they
+  // had just sent a heartbeat. Streams do not survive the process: seats that were live
+  // come back not live, with stream_stopped (reason "restart"), seat_changed and
+  // room_updated, so webhook consumers learn that the stream ended.
   Result<void> restore(int64_t now);
 
   // Called after each commit that queued webhook jobs (the dispatcher wakes up).
@@ -123,8 +125,20 @@ class RoomService {
   const Room* find(const std::string& id) const;
   Result<Room*> open_room(const std::string& id);
   Result<const Room*> open_room(const std::string& id) const;
-  bool is_owner(const Actor& a, const Room& r) const { return a.admin() || a.user == r.rec.owner; }
+  // The owner acts for a room only with a token that grants it: a token scoped to another
+  // room "sees and joins only that room" (API.md), for writes as for reads.
+  bool is_owner(const Actor& a, const Room& r) const {
+    return a.admin() || (a.user == r.rec.owner && a.grants.allows_room(r.rec.id));
+  }
   RoomView view(const Room& r) const;
+  // What load() found live in the store (now marked not live in memory only).
+  struct Loaded {
+    std::vector<std::pair<std::string, int64_t>> live_seats;  // room id, seat index
+    std::vector<std::string> live_rooms;
+  };
+  // Replaces the state with the store's, announcing nothing (restore() and the reload
+  // after a failed commit).
+  Result<Loaded> load(int64_t now);
   std::vector<Seat> seat_list(const Room& r) const;
   std::optional<int64_t> free_seat(const Room& r) const;
   int64_t seat_capacity(const Room& r) const;

@@ -114,6 +114,22 @@ TEST(Token, RefusesWrongClaimTypes) {
   EXPECT_FALSE(keys.verify(make(R"({"sub":"a","exp":4102444800,"grants":{"role":"king"}})"), 0, 0));
 }
 
+TEST(Token, RefusesNamesWithControlCharacters) {
+  TokenKeys keys(kKeys);
+  auto make = [](const std::string& payload) {
+    std::string input = base64url_encode(R"({"alg":"HS256","kid":"k1"})") + "." +
+                        base64url_encode(payload);
+    return input + "." + base64url_encode(hmac_sha256("0123456789abcdef0123", input));
+  };
+  EXPECT_TRUE(keys.verify(make(R"({"sub":"a","name":"Ann \u00e9","exp":4102444800})"), 0, 0));
+  for (const char* name : {R"(A\u0000nn)", R"(A\nB)", R"(A\tB)", R"(\u001b[2J)", R"(A\u007f)", R"(A\u0085)"}) {
+    auto r = keys.verify(make(std::string(R"({"sub":"a","exp":4102444800,"name":")") + name + "\"}"), 0, 0);
+    ASSERT_FALSE(r) << name;
+    EXPECT_EQ(r.error().code(), ErrorCode::unauthenticated);
+    EXPECT_EQ(r.error().message(), "token name has control characters");
+  }
+}
+
 TEST(Crypto, Base64UrlRoundTripsAndRejectsJunk) {
   for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\xfe", 3)}) {
     auto d = base64url_decode(base64url_encode(s));

@@ -94,6 +94,15 @@ TEST(Config, ErrorsNameTheKey) {
   }
 }
 
+TEST(Config, MediaPlayKeyIsReadAndMustDifferFromTheKey) {
+  auto c = parse_config("media: {auth: expiry, key: push-key-1, play_key: play-key-1}", nullptr);
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->media.play_key, "play-key-1");
+  auto same = parse_config("media: {auth: expiry, key: one-key, play_key: one-key}", nullptr);
+  ASSERT_FALSE(same);
+  EXPECT_NE(same.error().message().find("media.play_key"), std::string::npos) << same.error().message();
+}
+
 TEST(Config, SplitsHostAndPort) {
   EXPECT_EQ(split_host_port("127.0.0.1:80")->second, 80);
   EXPECT_EQ(split_host_port("[::1]:8080")->first, "::1");

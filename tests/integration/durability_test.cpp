@@ -4,7 +4,9 @@
 
 #include <set>
 
+#include "auth/crypto.hpp"
 #include "harness.hpp"
+#include "media_clients.hpp"
 
 namespace onair::testing {
 namespace {
@@ -79,6 +81,60 @@ TEST(Durability, KillNineAndRestartKeepsStateGiftsAndWebhooks) {
   EXPECT_EQ(events.count("member_joined"), 3u);
   EXPECT_EQ(events.count("pk_started"), 1u);
   EXPECT_EQ(ids.size(), hooks.hits().size());  // no event delivered twice here
+  EXPECT_EQ(s.stop(), 0);
+}
+
+// A crash during a live: nobody unpublishes, so the restarted server must say the stream
+// ended (stream_stopped, reason "restart"), or webhook consumers think it is still on.
+TEST(Durability, KillNineDuringALiveStreamGivesStreamStoppedAfterRestart) {
+  Receiver hooks([](const Receiver::Hit&) { return std::pair<int, std::string>{200, "{}"}; });
+  Server s("webhooks:\n  - {url: \"" + hooks.url("/hook") +
+           "\", secret: s3cr3t, events: [stream_started, stream_stopped]}\n"
+           "webhook_delivery: {backoff_ms: 200, max_backoff_ms: 400}\n");
+  s.start();
+  auto anchor = s.token("anchor", "Anchor");
+  auto created = s.post("/v1/rooms", R"({"kind":"live","title":"crash"})", anchor);
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string id = created.str("id");
+  ASSERT_EQ(s.post("/v1/rooms/" + id + "/join", "", anchor).status, 200);
+  auto seat = created.json().at("seats").at(0).as_object();
+  std::string stream(seat.at("stream").as_string());
+  Publisher pub(std::string(seat.at("publish").at("rtmp").as_string()));
+  auto events_of = [&](const std::string& name) {
+    std::vector<json::object> out;
+    for (const auto& h : hooks.hits()) {
+      auto e = json::parse(h.body).as_object();
+      if (e["event"].as_string() == name) out.push_back(e);
+    }
+    return out;
+  };
+  ASSERT_TRUE(hooks.wait_for([&](const auto&) { return !events_of("stream_started").empty(); }, 20000))
+      << s.log();
+  ASSERT_EQ(s.get("/v1/rooms/" + id, anchor).str("status"), "live");
+
+  s.kill9();
+  pub.stop();
+  EXPECT_TRUE(events_of("stream_stopped").empty());
+  s.restart();
+
+  ASSERT_TRUE(hooks.wait_for([&](const auto&) { return !events_of("stream_stopped").empty(); }, 20000))
+      << "no stream_stopped after the restart\n" << s.log();
+  auto stopped = events_of("stream_stopped");
+  ASSERT_EQ(stopped.size(), 1u);
+  EXPECT_EQ(std::string(stopped[0]["room"].as_string()), id);
+  auto data = stopped[0]["data"].as_object();
+  EXPECT_EQ(std::string(data["stream"].as_string()), stream);
+  EXPECT_EQ(data["user"], "anchor");
+  EXPECT_EQ(data["index"].to_number<int64_t>(), 0);
+  EXPECT_EQ(data["reason"], "restart");
+  for (const auto& h : hooks.hits()) {
+    auto sig = h.headers.find("x-onair-signature");
+    ASSERT_NE(sig, h.headers.end());
+    EXPECT_EQ(sig->second, "sha256=" + auth::to_hex(auth::hmac_sha256("s3cr3t", h.body)));
+  }
+  auto room = s.get("/v1/rooms/" + id, anchor).json().as_object();
+  EXPECT_EQ(room["status"], "idle");
+  EXPECT_FALSE(room["seats"].as_array()[0].at("live").as_bool());
   EXPECT_EQ(s.stop(), 0);
 }
 

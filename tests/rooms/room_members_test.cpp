@@ -93,6 +93,34 @@ TEST_F(RoomMembersTest, OnlyOwnerOrAdminMayClose) {
   EXPECT_TRUE(fails_with(svc().room(id), ErrorCode::gone));
 }
 
+// A room-scoped token "sees and joins only that room": the owner of room A holding a token
+// for room B is not A's owner through it, for any owner action (PK included).
+TEST_F(RoomMembersTest, OwnerWithATokenForAnotherRoomCannotActAsOwner) {
+  std::string a = live_room(user("olga"));
+  std::string b = live_room(user("bob"));
+  join(user("fan"), a);
+  Actor olga_in_b = bound_to("olga", b);
+  UpdateRoom upd;
+  upd.title = "taken over";
+  EXPECT_TRUE(fails_with(svc().update_room(olga_in_b, a, upd, kT0), ErrorCode::permission_denied));
+  EXPECT_TRUE(fails_with(svc().mute(olga_in_b, a, "fan", 60, kT0), ErrorCode::permission_denied));
+  EXPECT_TRUE(fails_with(svc().kick(olga_in_b, a, "fan", kT0), ErrorCode::permission_denied));
+  EXPECT_TRUE(fails_with(svc().invite(olga_in_b, a, "fan", kT0), ErrorCode::permission_denied));
+  EXPECT_TRUE(fails_with(svc().offers(olga_in_b, a), ErrorCode::permission_denied));
+  EXPECT_TRUE(fails_with(svc().pk_invite(olga_in_b, a, b, kT0), ErrorCode::permission_denied));
+  EXPECT_TRUE(fails_with(svc().close_room(olga_in_b, a, kT0), ErrorCode::permission_denied));
+  // A PK between the two rooms: only a token for the invited room answers as its anchor,
+  // and one for either anchor's own room ends it.
+  Pk pk = ok(svc().pk_invite(bound_to("olga", a), a, b, kT0));
+  EXPECT_TRUE(fails_with(svc().pk_answer(bound_to("bob", a), pk.id, true, kT0), ErrorCode::permission_denied));
+  ok(svc().pk_answer(bound_to("bob", b), pk.id, true, kT0));
+  EXPECT_TRUE(fails_with(svc().pk_end(bound_to("bob", a), pk.id, kT0), ErrorCode::permission_denied));
+  ok(svc().pk_end(bound_to("olga", a), pk.id, kT0));
+  // With a token for its own room the owner still is the owner.
+  EXPECT_EQ(ok(svc().update_room(bound_to("olga", a), a, upd, kT0)).rec.title, "taken over");
+  ok(svc().close_room(bound_to("olga", a), a, kT0));
+}
+
 TEST_F(RoomMembersTest, KickedUserCannotRejoinUntilKickBanPasses) {
   std::string id = create(user("olga"), "meeting");
   join(user("olga"), id);

@@ -3,6 +3,9 @@
 // closed.
 #include "room_fixture.hpp"
 
+#include <limits>
+#include <set>
+
 namespace onair::rooms::test {
 namespace {
 
@@ -77,6 +80,65 @@ TEST_F(RoomRestoreTest, BringsBackRoomsMembersSeatsAndOffers) {
   svc().tick(kT0 + 4 * kSecond);
   EXPECT_TRUE(events_of(EventType::likes).empty());
   EXPECT_EQ(ok(svc().like(user("viewer"), a, 1, kT0 + 4 * kSecond)), 10);
+}
+
+// After a crash (no clean unpublish), seats that were live come back not live and the
+// restarted service says so: stream_stopped (reason "restart") for each, with a webhook
+// job committed for it, seat_changed and room_updated. Said once: the next restart is quiet.
+TEST_F(RoomRestoreTest, StreamsLiveAtTheCrashAreAnnouncedStopped) {
+  cfg_.webhooks = {WebhookConfig{"http://hooks.example/onair", "s3cret", {"stream_stopped"}}};
+  start_service();
+  std::string a = live_room(ana_);
+  join(bob_, a);
+  seat_by_request(ana_, bob_, a);
+  std::string m = create(user("olga"), "meeting");
+  join(user("olga"), m);
+  ok(svc().take_seat(user("olga"), m, kT0));
+  ok(svc().set_stream_live(stream_name(a, "ana"), true, kT0));
+  ok(svc().set_stream_live(stream_name(a, "bob"), true, kT0));
+  ok(svc().set_stream_live(stream_name(a, "bob"), false, kT0 + kSecond));  // stopped cleanly
+  ok(svc().set_stream_live(stream_name(m, "olga"), true, kT0));
+  ASSERT_EQ(room(a).rec.status, "live");
+  auto before = store_->due_webhooks(std::numeric_limits<int64_t>::max(), 1000);
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->size(), 1u);  // bob's clean stop
+  clear_events();
+
+  start_service();  // the old service is gone without a word, as in kill -9
+  ASSERT_TRUE(svc().restore(kT0 + 5 * kSecond));
+
+  auto stopped = events_of(EventType::stream_stopped);
+  ASSERT_EQ(stopped.size(), 2u);
+  std::set<std::string> streams;
+  for (const auto& e : stopped) {
+    auto data = parse_object(e->data);
+    streams.insert(json_str(data, "stream"));
+    EXPECT_EQ(json_str(data, "reason"), "restart");
+    EXPECT_EQ(e->at_ms, kT0 + 5 * kSecond);
+  }
+  EXPECT_EQ(streams, (std::set<std::string>{stream_name(a, "ana"), stream_name(m, "olga")}));
+  EXPECT_EQ(events_of(EventType::seat_changed).size(), 2u);
+  ASSERT_EQ(events_of(EventType::room_updated).size(), 2u);
+  EXPECT_EQ(room(a).rec.status, "idle");
+  EXPECT_FALSE(room(a).seats[0].live);
+  auto jobs = store_->due_webhooks(std::numeric_limits<int64_t>::max(), 1000);
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 3u);
+  int restarts = 0;
+  for (const auto& job : *jobs) {
+    auto body = parse_object(job.body);
+    EXPECT_EQ(json_str(body, "event"), "stream_stopped");
+    restarts += body["data"].as_object().contains("reason");
+  }
+  EXPECT_EQ(restarts, 2);
+
+  // The new state was committed: another restart has nothing to announce.
+  clear_events();
+  start_service();
+  ASSERT_TRUE(svc().restore(kT0 + 6 * kSecond));
+  EXPECT_TRUE(events_of(EventType::stream_stopped).empty());
+  EXPECT_TRUE(events_of(EventType::room_updated).empty());
+  EXPECT_EQ(svc().stats().live_rooms, 0);
 }
 
 TEST_F(RoomRestoreTest, RestoredOffersStillExpireOnTime) {
