@@ -3,14 +3,13 @@
 // document through a real linter and the real responses through a strict validator, and
 // the /docs page in a real browser.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
@@ -125,7 +124,9 @@ class RawWebSocket {
  private:
   void send_raw(const std::string& bytes) { ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
   bool fill(std::chrono::steady_clock::time_point deadline) {
-    int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(
+                       deadline - std::chrono::steady_clock::now())
+                       .count());
     if (left <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, left) <= 0) return false;
@@ -154,7 +155,8 @@ std::pair<int, std::string> answer_to_close(Server& s, const std::string& body) 
   RawWebSocket ws(s.port(), s.token("closer"));
   EXPECT_TRUE(ws.upgraded());
   auto welcome = ws.next();
-  EXPECT_TRUE(welcome && welcome->opcode == 1 && welcome->payload.find("\"welcome\"") != std::string::npos);
+  EXPECT_TRUE(welcome && welcome->opcode == 1 &&
+              welcome->payload.find("\"welcome\"") != std::string::npos);
   ws.send_frame(8, body);
   return ws.close_frame();
 }
@@ -202,16 +204,24 @@ class Recorder {
  public:
   explicit Recorder(Server& s) : s_(s) {}
 
-  HttpResult call(const std::string& method, const std::string& target, const std::string& body = "",
-                  const std::string& token = "", const std::map<std::string, std::string>& headers = {}) {
+  HttpResult call(const std::string& method, const std::string& target,
+                  const std::string& body = "", const std::string& token = "",
+                  const std::map<std::string, std::string>& headers = {}) {
     HttpResult r = http_call(s_.port(), method, target, body, token, headers);
-    json::object x{{"method", method}, {"target", target}, {"status", r.status},
-                   {"content_type", r.headers["content-type"]}, {"body", r.body}};
+    json::object x{{"method", method},
+                   {"target", target},
+                   {"status", r.status},
+                   {"content_type", r.headers["content-type"]},
+                   {"body", r.body}};
     lines_ += json::serialize(x) + "\n";
     return r;
   }
-  HttpResult get(const std::string& t, const std::string& tok = "") { return call("GET", t, "", tok); }
-  HttpResult post(const std::string& t, const std::string& b, const std::string& tok) { return call("POST", t, b, tok); }
+  HttpResult get(const std::string& t, const std::string& tok = "") {
+    return call("GET", t, "", tok);
+  }
+  HttpResult post(const std::string& t, const std::string& b, const std::string& tok) {
+    return call("POST", t, b, tok);
+  }
 
   // One JSON object per line (validate_responses.mjs reads it).
   void save(const std::string& path) const { std::ofstream(path) << lines_; }
@@ -229,10 +239,10 @@ class Publisher {
     pid_ = ::fork();
     if (pid_ == 0) {
       ::setpgid(0, 0);
-      ::execlp("ffmpeg", "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-               "testsrc2=size=320x240:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-c:v",
-               "libx264", "-preset", "ultrafast", "-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv",
-               url.c_str(), nullptr);
+      ::execlp("ffmpeg", "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-f",
+               "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-f", "lavfi", "-i",
+               "sine=frequency=440:sample_rate=44100", "-c:v", "libx264", "-preset", "ultrafast",
+               "-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", url.c_str(), nullptr);
       ::_exit(127);
     }
   }
@@ -266,17 +276,19 @@ std::string field(const HttpResult& r, std::initializer_list<const char*> path) 
 // through its common errors, so that most metric families exist and most documented
 // responses have been seen. Every HTTP exchange goes through `rec`.
 void exercise(Server& s, Recorder& rec) {
-  std::string alice = s.token("alice", "Alice"), bob = s.token("bob", "Bob"), carol = s.token("carol", "Carol"),
-              dave = s.token("dave", "Dave"), admin = s.admin();
+  std::string alice = s.token("alice", "Alice"), bob = s.token("bob", "Bob"),
+              carol = s.token("carol", "Carol"), dave = s.token("dave", "Dave"), admin = s.admin();
   rec.get("/healthz");
   rec.get("/readyz");
   rec.get("/v1/gifts", bob);
-  rec.post("/v1/tokens", R"({"user":"zoe","name":"Zoe","room":"*","role":"audience","ttl_s":60})", admin);
+  rec.post("/v1/tokens", R"({"user":"zoe","name":"Zoe","room":"*","role":"audience","ttl_s":60})",
+           admin);
   rec.post("/v1/tokens", R"({"user":"zoe","ttl_s":0})", admin);  // 400
   rec.post("/v1/tokens", R"({"user":"zoe"})", bob);              // 403
 
   // A live room with an audience, a co-host by request and one by invitation.
-  auto created = rec.post("/v1/rooms", R"({"kind":"live","title":"Alice live","metadata":{"topic":"music"}})", alice);
+  auto created = rec.post(
+      "/v1/rooms", R"({"kind":"live","title":"Alice live","metadata":{"topic":"music"}})", alice);
   std::string a = created.str("id");
   std::string publish_url = field(created, {"seats", "0", "publish", "rtmp"});
   rec.post("/v1/rooms/" + a + "/join", "", alice);
@@ -299,8 +311,10 @@ void exercise(Server& s, Recorder& rec) {
 
   // Gifts, likes and server messages.
   rec.post("/v1/rooms/" + a + "/gifts", R"({"gift_id":1,"amount":3,"biz_id":"order-1"})", bob);
-  rec.post("/v1/rooms/" + a + "/gifts", R"({"gift_id":1,"amount":3,"biz_id":"order-1"})", bob);  // a repeat
-  rec.post("/v1/rooms/" + a + "/gifts", R"({"gift_id":999,"biz_id":"order-2"})", bob);          // no such gift
+  rec.post("/v1/rooms/" + a + "/gifts", R"({"gift_id":1,"amount":3,"biz_id":"order-1"})",
+           bob);  // a repeat
+  rec.post("/v1/rooms/" + a + "/gifts", R"({"gift_id":999,"biz_id":"order-2"})",
+           bob);  // no such gift
   rec.get("/v1/rooms/" + a + "/gifts", alice);
   rec.get("/v1/rooms/" + a + "/gifts/rank", alice);
   rec.post("/v1/rooms/" + a + "/likes", R"({"count":5})", bob);
@@ -330,7 +344,8 @@ void exercise(Server& s, Recorder& rec) {
   // Media: ffmpeg publishes to the anchor's seat URL; HTTP-FLV plays it.
   {
     Publisher pub(publish_url);
-    EXPECT_TRUE(eventually([&] { return s.get("/v1/rooms/" + a, alice).str("status") == "live"; }, 20000))
+    EXPECT_TRUE(
+        eventually([&] { return s.get("/v1/rooms/" + a, alice).str("status") == "live"; }, 20000))
         << "the publish did not start: " << publish_url;
     rec.get("/v1/rooms/" + a, bob);  // live, with the seat live
     rec.get("/v1/admin/streams", admin);
@@ -341,23 +356,24 @@ void exercise(Server& s, Recorder& rec) {
     rec.call("DELETE", "/v1/admin/streams/" + a + "-alice", "", admin);
   }
   // WHIP refusals.
-  rec.call("POST", "/v1/whip/" + a + "-alice", "v=0\r\n", "", {{"Content-Type", "application/sdp"}});
+  rec.call("POST", "/v1/whip/" + a + "-alice", "v=0\r\n", "",
+           {{"Content-Type", "application/sdp"}});
   rec.call("POST", "/v1/whip/" + a + "-alice", "{}", alice, {{"Content-Type", "application/json"}});
 
   // Errors every client meets.
-  rec.get("/v1/rooms");                                        // 401: no token
-  rec.get("/v1/rooms", "not-a-token");                         // 401
-  rec.get("/v1/rooms/1234567", bob);                           // 404
-  rec.post("/v1/rooms", "{not json", alice);                   // 400
-  rec.post("/v1/rooms", R"({"kind":"party"})", alice);         // 400
-  rec.get("/v1/admin/stats", bob);                             // 403
+  rec.get("/v1/rooms");                                 // 401: no token
+  rec.get("/v1/rooms", "not-a-token");                  // 401
+  rec.get("/v1/rooms/1234567", bob);                    // 404
+  rec.post("/v1/rooms", "{not json", alice);            // 400
+  rec.post("/v1/rooms", R"({"kind":"party"})", alice);  // 400
+  rec.get("/v1/admin/stats", bob);                      // 403
   rec.get("/v1/admin/stats", admin);
   rec.post("/v1/auth/sms/send", R"({"phone":"13800138000"})", "");  // 404: phone login is off
-  rec.post("/v1/rooms/" + a + "/members/bob/kick", "", dave);  // 403: not the owner
+  rec.post("/v1/rooms/" + a + "/members/bob/kick", "", dave);       // 403: not the owner
   rec.post("/v1/rooms/" + a + "/leave", "", bob);
   rec.post("/v1/rooms/" + a + "/members/dave/kick", "", alice);
   rec.call("DELETE", "/v1/rooms/" + b, "", carol);
-  rec.get("/v1/rooms/" + b, carol);                            // 410: closed
+  rec.get("/v1/rooms/" + b, carol);  // 410: closed
   rec.get("/v1/rooms?status=closed", admin);
 }
 
@@ -371,10 +387,13 @@ TEST(Ops, MetricsPassPromtoolCheckMetrics) {
   auto m = s.get("/metrics", "");
   ASSERT_EQ(m.status, 200);
   // Most families exist, or promtool has little to check.
-  for (const char* family : {"onair_http_requests_total", "onair_http_request_duration_seconds", "onair_rooms",
-                             "onair_gifts_total", "onair_rt_connections", "onair_rt_messages_in_total",
-                             "onair_media_bytes_in_total", "onair_webrtc_loop_lag_seconds"})
-    EXPECT_NE(m.body.find(std::string("# TYPE ") + family + " "), std::string::npos) << family << "\n" << m.body;
+  for (const char* family :
+       {"onair_http_requests_total", "onair_http_request_duration_seconds", "onair_rooms",
+        "onair_gifts_total", "onair_rt_connections", "onair_rt_messages_in_total",
+        "onair_media_bytes_in_total", "onair_webrtc_loop_lag_seconds"})
+    EXPECT_NE(m.body.find(std::string("# TYPE ") + family + " "), std::string::npos)
+        << family << "\n"
+        << m.body;
   std::string path = s.dir() + "/metrics.txt";
   std::ofstream(path) << m.body;
   auto [status, out] = run_command("promtool check metrics < " + path);
@@ -383,12 +402,14 @@ TEST(Ops, MetricsPassPromtoolCheckMetrics) {
 
 // ---- The OpenAPI document ----------------------------------------------------------------
 
-const char* kNode = "cd " ONAIR_SOURCE_DIR "/tests/openapi && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true ";
+const char* kNode = "cd " ONAIR_SOURCE_DIR
+                    "/tests/openapi && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true ";
 
 TEST(Ops, OpenApiDocumentPassesRedoclyLintStrict) {
-  auto [status, out] = run_command(std::string(kNode) +
-                                   "timeout 120 node_modules/.bin/redocly lint --config redocly.yaml "
-                                   "--format stylish ../../docs/openapi.yaml");
+  auto [status, out] =
+      run_command(std::string(kNode) +
+                  "timeout 120 node_modules/.bin/redocly lint --config redocly.yaml "
+                  "--format stylish ../../docs/openapi.yaml");
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("Your API description is valid"), std::string::npos) << out;
 }
@@ -405,7 +426,8 @@ TEST(Ops, RealResponsesMatchTheOpenApiSchemas) {
   ASSERT_GE(rec.count(), 60u);
   std::string path = s.dir() + "/exchanges.jsonl";
   rec.save(path);
-  auto [status, out] = run_command(std::string(kNode) + "timeout 120 node validate_responses.mjs " + path);
+  auto [status, out] =
+      run_command(std::string(kNode) + "timeout 120 node validate_responses.mjs " + path);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find(" 0 failed"), std::string::npos) << out;
 }
@@ -439,8 +461,9 @@ TEST(Browser, ChromiumRendersTheApiReferenceAtDocsWithNoInternet) {
   s.start();
   // The screenshot stays in the build tree for a look (tests/browser/docs_page.mjs).
   std::string shot = std::filesystem::current_path().string() + "/docs_page.png";
-  auto [status, out] = run_command("cd " ONAIR_SOURCE_DIR "/tests/browser && timeout 90 node docs_page.mjs " +
-                                   std::to_string(s.port()) + " " + shot);
+  auto [status, out] =
+      run_command("cd " ONAIR_SOURCE_DIR "/tests/browser && timeout 90 node docs_page.mjs " +
+                  std::to_string(s.port()) + " " + shot);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("\"foreign\":[]"), std::string::npos) << out;
   EXPECT_TRUE(std::filesystem::exists(shot));

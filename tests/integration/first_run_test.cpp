@@ -1,11 +1,10 @@
 // The README's first run, as a new user types it: a fresh `onair serve` prints an admin
 // token; in one shell the user exports it and runs the README's next commands verbatim.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <array>
 #include <cstdio>
@@ -55,11 +54,13 @@ class FreshServe {
       ::chdir(dir.c_str());
       std::vector<std::string> names;
       for (char** e = environ; *e != nullptr; ++e)
-        if (std::string_view(*e).starts_with("ONAIR_")) names.emplace_back(std::string_view(*e).substr(0, std::string_view(*e).find('=')));
+        if (std::string_view(*e).starts_with("ONAIR_"))
+          names.emplace_back(std::string_view(*e).substr(0, std::string_view(*e).find('=')));
       for (const auto& n : names) ::unsetenv(n.c_str());
       ::setenv("ONAIR_HTTP__ADDR", ("127.0.0.1:" + std::to_string(port_)).c_str(), 1);
       ::setenv("ONAIR_RTMP__ADDR", ("127.0.0.1:" + std::to_string(free_port())).c_str(), 1);
-      ::setenv("ONAIR_WEBRTC__UDP_ADDR", ("127.0.0.1:" + std::to_string(free_udp_port())).c_str(), 1);
+      ::setenv("ONAIR_WEBRTC__UDP_ADDR", ("127.0.0.1:" + std::to_string(free_udp_port())).c_str(),
+               1);
       int out = ::open("serve.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
       int err = ::open("serve.err", O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(out, 1);
@@ -104,10 +105,15 @@ TEST(Cli, TheReadmesFirstRunWorksInOneShell) {
   FreshServe serve(dir);
   std::smatch m;
   std::string printed;
-  ASSERT_TRUE(eventually([&] {
-    printed = serve.out();
-    return std::regex_search(printed, m, std::regex("\n *(export ONAIR_TOKEN=[A-Za-z0-9_.-]+)\n"));
-  }, 20000)) << "the first start printed no export line:\n" << printed << serve.err();
+  ASSERT_TRUE(eventually(
+      [&] {
+        printed = serve.out();
+        return std::regex_search(printed, m,
+                                 std::regex("\n *(export ONAIR_TOKEN=[A-Za-z0-9_.-]+)\n"));
+      },
+      20000))
+      << "the first start printed no export line:\n"
+      << printed << serve.err();
   std::string export_line = m[1];
 
   // The script: every README line as written, each in a group whose output is kept, with
@@ -118,20 +124,24 @@ TEST(Cli, TheReadmesFirstRunWorksInOneShell) {
   std::string room_step;
   for (std::string line : lines) {
     if (line.rfind("export ONAIR_TOKEN=...", 0) == 0) line = export_line + line.substr(22);
-    line = std::regex_replace(line, std::regex("localhost:8080"), "localhost:" + std::to_string(serve.port()));
+    line = std::regex_replace(line, std::regex("localhost:8080"),
+                              "localhost:" + std::to_string(serve.port()));
     if (line.find("<room>-<user>") != std::string::npos) {
       ASSERT_FALSE(room_step.empty()) << "no room was created before: " << line;
-      line = std::regex_replace(line, std::regex("<room>-<user>"),
-                                "\"$(grep -o '\"id\":\"[0-9]*\"' " + room_step + " | head -1 | cut -d'\"' -f4)-alice\"");
+      line = std::regex_replace(
+          line, std::regex("<room>-<user>"),
+          "\"$(grep -o '\"id\":\"[0-9]*\"' " + room_step + " | head -1 | cut -d'\"' -f4)-alice\"");
     }
     std::string out = "step" + std::to_string(++step) + ".out";
     if (line.find("/v1/rooms") != std::string::npos && room_step.empty()) room_step = out;
     script += "echo " + shell_quote("$ " + line) + "\n";
-    script += "{ " + line + "\n} >" + out + " 2>&1 || { cat " + out + "; exit 1; }\ncat " + out + "\necho\n";
+    script += "{ " + line + "\n} >" + out + " 2>&1 || { cat " + out + "; exit 1; }\ncat " + out +
+              "\necho\n";
   }
   std::ofstream(dir + "/first_run.sh") << script;
 
-  std::string cmd = "cd " + shell_quote(dir) + " && env -i PATH=\"$PATH\" HOME=" + shell_quote(dir) +
+  std::string cmd = "cd " + shell_quote(dir) +
+                    " && env -i PATH=\"$PATH\" HOME=" + shell_quote(dir) +
                     " bash -c \"$(cat first_run.sh)\" 2>&1";
   std::string out;
   FILE* p = ::popen(cmd.c_str(), "r");
@@ -146,12 +156,16 @@ TEST(Cli, TheReadmesFirstRunWorksInOneShell) {
   // The curl made a live room, `onair token` printed a token the server takes, and `onair
   // url` a signed publish URL for that room's stream.
   std::smatch room;
-  ASSERT_TRUE(std::regex_search(out, room, std::regex("\\{\"id\":\"([0-9]+)\",\"kind\":\"live\""))) << out;
+  ASSERT_TRUE(std::regex_search(out, room, std::regex("\\{\"id\":\"([0-9]+)\",\"kind\":\"live\"")))
+      << out;
   std::smatch token;
-  ASSERT_TRUE(std::regex_search(out, token, std::regex("\n(eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)\n"))) << out;
+  ASSERT_TRUE(std::regex_search(
+      out, token, std::regex("\n(eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)\n")))
+      << out;
   EXPECT_EQ(http_call(serve.port(), "GET", "/v1/rooms/" + room[1].str(), "", token[1]).status, 200);
-  EXPECT_TRUE(std::regex_search(out, std::regex("\nrtmp://127\\.0\\.0\\.1:1935/live/" + room[1].str() +
-                                                "-alice\\?expire=[0-9]+&sign=[0-9a-f]{64}\n")))
+  EXPECT_TRUE(
+      std::regex_search(out, std::regex("\nrtmp://127\\.0\\.0\\.1:1935/live/" + room[1].str() +
+                                        "-alice\\?expire=[0-9]+&sign=[0-9a-f]{64}\n")))
       << out;
   std::filesystem::remove_all(dir);
 }
