@@ -13,6 +13,7 @@ packages=(
   clang-16 libclang-rt-16-dev
   chromium
   iproute2 util-linux
+  prometheus
 )
 
 missing=()
@@ -36,9 +37,16 @@ else
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The browser tests drive Debian's Chromium with playwright-core from npm (no browser download).
+# npm packages, each folder from its committed package-lock.json: web/ (Redoc's bundle,
+# compiled into the binary for /docs: the build needs it), tests/browser/ (playwright-core
+# drives Debian's Chromium; no browser download) and tests/openapi/ (Redocly's linter and
+# Ajv check docs/openapi.yaml). A folder is installed again when its lock file changes.
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ ! -d "$root/tests/browser/node_modules/playwright-core" ]; then
-  echo "setup: npm ci in tests/browser"
-  (cd "$root/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
-fi
+for dir in web tests/browser tests/openapi; do
+  lock="$root/$dir/package-lock.json"
+  stamp="$root/$dir/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
+    echo "setup: npm ci in $dir"
+    (cd "$root/$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

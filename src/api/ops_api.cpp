@@ -7,6 +7,8 @@
 
 namespace onair::embedded {
 std::string_view openapi_yaml();
+std::string_view docs_page();
+std::string_view redoc_js();
 }
 
 namespace onair::api {
@@ -32,11 +34,28 @@ Awaitable metrics_text(Services&, Request&) {
   co_return r;
 }
 
-Awaitable docs(Services&, Request&) {
+// An embedded file as a response body, copied once: the Redoc bundle is a megabyte.
+Response embedded_file(std::string_view bytes, const char* content_type) {
   Response r;
-  r.content_type = "application/yaml; charset=utf-8";
-  r.body = std::string(embedded::openapi_yaml());
-  co_return r;
+  r.content_type = content_type;
+  r.shared_body = std::make_shared<const std::string>(bytes);
+  return r;
+}
+
+// The API reference page; it renders /docs/openapi.yaml with the Redoc bundle below.
+Awaitable docs_page(Services&, Request&) {
+  static const Response page = embedded_file(embedded::docs_page(), "text/html; charset=utf-8");
+  co_return page;
+}
+
+Awaitable openapi_yaml(Services&, Request&) {
+  static const Response doc = embedded_file(embedded::openapi_yaml(), "application/yaml; charset=utf-8");
+  co_return doc;
+}
+
+Awaitable redoc_js(Services&, Request&) {
+  static const Response script = embedded_file(embedded::redoc_js(), "text/javascript; charset=utf-8");
+  co_return script;
 }
 
 Awaitable stats(Services& s, Request& req) {
@@ -60,8 +79,9 @@ void register_ops_routes(http::Router& router, Services& s) {
   router.add("GET", "/healthz", [&s](Request& r) { return healthz(s, r); });
   router.add("GET", "/readyz", [&s](Request& r) { return readyz(s, r); });
   router.add("GET", "/metrics", [&s](Request& r) { return metrics_text(s, r); });
-  router.add("GET", "/docs", [&s](Request& r) { return docs(s, r); });
-  router.add("GET", "/docs/openapi.yaml", [&s](Request& r) { return docs(s, r); });
+  router.add("GET", "/docs", [&s](Request& r) { return docs_page(s, r); });
+  router.add("GET", "/docs/openapi.yaml", [&s](Request& r) { return openapi_yaml(s, r); });
+  router.add("GET", "/docs/redoc.standalone.js", [&s](Request& r) { return redoc_js(s, r); });
   router.add("GET", "/v1/admin/stats", [&s](Request& r) { return stats(s, r); });
 }
 

@@ -2,6 +2,7 @@
 // and signed media URLs with the same keys the server uses.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 #include <optional>
@@ -20,6 +21,13 @@ extern char** environ;
 namespace {
 
 std::optional<onair::Config> load(const std::string& path, bool& created) {
+  // One line for every ONAIR_* variable that is not an override (a typo such as
+  // ONAIR_HTTP_ADDR would otherwise go unnoticed); names only, never values.
+  if (auto ignored = onair::ignored_env(environ); !ignored.empty()) {
+    std::cerr << "onair: ignoring " << fmt::format("{}", fmt::join(ignored, ", "))
+              << ": not config overrides (ONAIR_<SECTION>__<KEY>, or ONAIR_NODE_ID, ONAIR_DATA_DIR,"
+                 " ONAIR_THREADS, ONAIR_WORKERS)\n";
+  }
   auto config = onair::load_config(path, environ);
   if (!config) {
     std::cerr << "onair: " << config.error().message() << "\n";

@@ -194,8 +194,10 @@ int serve(Config config, bool created_secrets) {
   }
   m.gauge_fn("onair_webrtc_publishers", "WHIP sessions", [rtc] { return double(rtc->stats().publishers); });
   m.gauge_fn("onair_webrtc_subscribers", "WHEP sessions", [rtc] { return double(rtc->stats().subscribers); });
-  m.gauge_fn("onair_webrtc_loop_lag_ms", "How late the WebRTC loop's 20 ms tick runs (smoothed; over 100 new sessions get 503)",
-             [rtc] { return rtc->stats().loop_lag_ms; });
+  // Prometheus names carry base units: seconds.
+  m.gauge_fn("onair_webrtc_loop_lag_seconds",
+             "How late the WebRTC loop's 20 ms tick runs (smoothed; over 0.1 new sessions get 503)",
+             [rtc] { return rtc->stats().loop_lag_ms / 1000.0; });
   m.counter_fn("onair_webrtc_packets_in_total", "RTP packets received from publishers",
                [rtc] { return double(rtc->stats().packets_in); });
   m.counter_fn("onair_webrtc_packets_out_total", "RTP packets sent to viewers",

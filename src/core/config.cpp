@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -101,17 +102,40 @@ class Section {
   std::set<std::string> seen_;
 };
 
+// The top-level keys that are plain values (Config's own scalar fields): ONAIR_<KEY> sets
+// them. Every other override names its section, ONAIR_<SECTION>__<KEY>. Keep in step with
+// read_config's `top.read` calls.
+constexpr std::string_view kTopLevelKeys[] = {"node_id", "data_dir", "threads", "workers"};
+
+// The lower-case config path of an ONAIR_* variable ("http__addr"), or nullopt when the
+// variable is not an ONAIR_* variable at all.
+std::optional<std::string> onair_key(std::string_view kv) {
+  if (!kv.starts_with("ONAIR_")) return std::nullopt;
+  auto eq = kv.find('=');
+  std::string key(kv.substr(6, eq == std::string_view::npos ? std::string_view::npos : eq - 6));
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return key;
+}
+
+// Only ONAIR_<SECTION>__<KEY> and the top-level keys override the config: the shell may hold
+// other ONAIR_* variables (ONAIR_TOKEN, which the first start prints for curl), and reading
+// them as keys would stop every command with "unknown key".
+bool is_override(const std::string& key) {
+  if (key.find("__") != std::string::npos) return true;
+  return std::find(std::begin(kTopLevelKeys), std::end(kTopLevelKeys), key) != std::end(kTopLevelKeys);
+}
+
 void apply_env(YAML::Node& root, char** env) {
   if (env == nullptr) return;
   for (char** e = env; *e != nullptr; ++e) {
     std::string_view kv(*e);
-    if (!kv.starts_with("ONAIR_")) continue;
+    auto name = onair_key(kv);
+    if (!name || !is_override(*name)) continue;
     auto eq = kv.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string key(kv.substr(6, eq - 6));
+    std::string key = std::move(*name);
     std::string value(kv.substr(eq + 1));
-    std::transform(key.begin(), key.end(), key.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     std::vector<std::string> parts;
     size_t start = 0;
     while (true) {
@@ -485,6 +509,18 @@ Result<Config> load_config(const std::string& path, char** environ_vars) {
     text = ss.str();
   }
   return parse_config(text, environ_vars);
+}
+
+std::vector<std::string> ignored_env(char** environ_vars) {
+  std::vector<std::string> out;
+  if (environ_vars == nullptr) return out;
+  for (char** e = environ_vars; *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    auto key = onair_key(kv);
+    if (!key || is_override(*key) || *key == "token") continue;
+    out.emplace_back(kv.substr(0, kv.find('=')));  // the name only: a value may be a secret
+  }
+  return out;
 }
 
 Result<std::pair<std::string, uint16_t>> split_host_port(const std::string& addr) {

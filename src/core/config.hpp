@@ -1,7 +1,9 @@
 #pragma once
 // Config: every setting of onair, one struct per YAML section, each key defaulted so that
 // `onair serve` runs with no file. Loaded from YAML, then ONAIR_<SECTION>__<KEY> environment
-// variables override single keys. Parsing validates; an error names the key.
+// variables (and ONAIR_NODE_ID, ONAIR_DATA_DIR, ONAIR_THREADS, ONAIR_WORKERS for the top-level
+// keys) override single keys; other ONAIR_* variables are not config and are left alone.
+// Parsing validates; an error names the key.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -200,6 +202,11 @@ Result<Config> load_config(const std::string& path, char** environ_vars);
 
 // Parses YAML text (tests and load_config).
 Result<Config> parse_config(const std::string& yaml_text, char** environ_vars);
+
+// The names of the ONAIR_* variables in `environ_vars` that are not config overrides and so
+// were ignored (to warn about: likely a typo such as ONAIR_HTTP_ADDR). ONAIR_TOKEN, the admin
+// token the first start prints for the shell, is not listed.
+std::vector<std::string> ignored_env(char** environ_vars);
 
 // Splits "host:port" ("[::1]:80" too). Port must be 0..65535.
 Result<std::pair<std::string, uint16_t>> split_host_port(const std::string& addr);

@@ -138,6 +138,8 @@ void Session::on_message(ws::Opcode op, std::string_view payload) {
     case ws::Opcode::pong:
       break;
     case ws::Opcode::close: {
+      // Echo the code (RFC 6455 5.5.1); the reader has refused codes not allowed on the wire
+      // and reasons that are not UTF-8, so only a valid code gets here.
       uint16_t code = ws::close_code::normal;
       if (payload.size() >= 2) code = uint16_t((uint8_t(payload[0]) << 8) | uint8_t(payload[1]));
       close(code, "");

@@ -83,6 +83,12 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+bool valid_close_code(uint16_t code) {
+  if (code >= 1000 && code <= 1003) return true;
+  if (code >= 1007 && code <= 1014) return true;
+  return code >= 3000 && code <= 4999;
+}
+
 std::optional<FrameReader::Violation> FrameReader::feed(char* bytes, size_t size, const OnMessage& on_message) {
   if (failed_) return Violation{close_code::protocol_error, "connection already failed"};
   char* data = bytes;
@@ -170,6 +176,14 @@ size_t FrameReader::parse_one(char* data, size_t size, const OnMessage& on_messa
 
   if (control) {
     if (op == Opcode::close && len == 1) return fail(close_code::protocol_error, "close payload of one byte");
+    if (op == Opcode::close && len >= 2) {
+      // RFC 6455 5.5.1: a close body is a code, then a UTF-8 reason; a code not allowed on
+      // the wire (7.4) fails the connection with 1002, a reason not UTF-8 with 1007 (8.1).
+      uint16_t code = uint16_t((uint8_t(body[0]) << 8) | uint8_t(body[1]));
+      if (!valid_close_code(code))
+        return fail(close_code::protocol_error, "close code " + std::to_string(code) + " is not allowed on the wire");
+      if (!valid_utf8(body.substr(2))) return fail(close_code::invalid_payload, "close reason is not UTF-8");
+    }
     on_message(op, body);
     return header + len;
   }

@@ -41,11 +41,17 @@ std::string encode_close(uint16_t code, std::string_view reason);
 // True when `s` is well-formed UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF).
 bool valid_utf8(std::string_view s);
 
+// True when a close frame may carry `code` on the wire (RFC 6455 7.4.1, 7.4.2): 1000-1003,
+// 1007-1014 and 3000-4999. 1004 is reserved, 1005, 1006 and 1015 are for reporting only,
+// and the rest is unassigned.
+bool valid_close_code(uint16_t code);
+
 // Reads client frames (RFC 6455 5.2-5.5): every frame must be masked; control frames are at
 // most 125 bytes and not fragmented; fragmented data messages are put back together. A
 // message (or the sum of its fragments) over `max_message` bytes is refused as soon as its
-// header says so (1009). Text messages must be UTF-8 (1007). After a violation the reader
-// stays failed: the connection is to be closed with the code it gave.
+// header says so (1009). Text messages must be UTF-8 (1007). A close frame's code must be
+// one allowed on the wire (1002) and its reason UTF-8 (1007), RFC 6455 5.5.1 and 7.4. After
+// a violation the reader stays failed: the connection is to be closed with the code it gave.
 class FrameReader {
  public:
   struct Violation {

@@ -68,6 +68,39 @@ TEST(Config, EnvironmentOverridesSingleKeys) {
   EXPECT_EQ(cfg->auth.keys.at("envkey"), "env-secret-0123456789");
 }
 
+TEST(Config, OnlySectionKeysAndTopLevelKeysAreEnvironmentOverrides) {
+  // The first start prints `export ONAIR_TOKEN=...` for the shell: that, and any other
+  // ONAIR_* variable that is neither ONAIR_<SECTION>__<KEY> nor a top-level key, is not config.
+  std::string token = "ONAIR_TOKEN=eyJhbGciOiJIUzI1NiJ9.secret.sig";
+  std::string typo = "ONAIR_HTTP_ADDR=127.0.0.1:1";
+  std::string other = "ONAIR_WHATEVER=1";
+  std::string addr = "ONAIR_HTTP__ADDR=127.0.0.1:9200";
+  std::string dir = "ONAIR_DATA_DIR=/tmp/onair-env-test";
+  std::string threads = "ONAIR_THREADS=3";
+  std::string workers = "ONAIR_WORKERS=5";
+  std::string not_ours = "ONAIRX=1";
+  char* env[] = {token.data(), typo.data(),    other.data(),   addr.data(),   dir.data(),
+                 threads.data(), workers.data(), not_ours.data(), nullptr};
+  auto cfg = parse_config("", env);
+  ASSERT_TRUE(cfg) << cfg.error().message();
+  EXPECT_EQ(cfg->http.addr, "127.0.0.1:9200");
+  EXPECT_EQ(cfg->data_dir, "/tmp/onair-env-test");
+  EXPECT_EQ(cfg->threads, 3u);
+  EXPECT_EQ(cfg->workers, 5u);
+  // The ignored ones are named for a warning (ONAIR_TOKEN aside: onair asks for it), and no
+  // value is ever part of it.
+  EXPECT_EQ(ignored_env(env), (std::vector<std::string>{"ONAIR_HTTP_ADDR", "ONAIR_WHATEVER"}));
+  char* only_token[] = {token.data(), nullptr};
+  EXPECT_TRUE(ignored_env(only_token).empty());
+  EXPECT_TRUE(ignored_env(nullptr).empty());
+  // A double underscore still names a key, so a typo in one is still an error naming it.
+  std::string bad = "ONAIR_HTTP__ADR=x";
+  char* env2[] = {bad.data(), nullptr};
+  auto r = parse_config("", env2);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("http.adr: unknown key"), std::string::npos) << r.error().message();
+}
+
 TEST(Config, ErrorsNameTheKey) {
   struct Case {
     const char* yaml;

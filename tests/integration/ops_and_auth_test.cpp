@@ -47,7 +47,7 @@ TEST(Ops, HealthReadinessMetricsDocsAndStats) {
         "onair_room_members 1", "onair_room_seats 1", "onair_gifts_total 1", "onair_webhook_queue 0",
         "# TYPE onair_http_request_duration_seconds histogram"})
     EXPECT_NE(m.body.find(name), std::string::npos) << name << "\n" << m.body;
-  auto docs = s.get("/docs", "");
+  auto docs = s.get("/docs/openapi.yaml", "");
   EXPECT_EQ(docs.status, 200);
   EXPECT_NE(docs.body.find("openapi: 3"), std::string::npos);
   EXPECT_NE(docs.body.find("/v1/rooms/{id}/seats/requests"), std::string::npos);

@@ -130,6 +130,59 @@ TEST(WebSocket, RefusesProtocolViolations) {
   }
 }
 
+// A close frame's body: the code in network order, then the reason.
+std::string close_body(uint16_t code, std::string_view reason = "") {
+  std::string b;
+  b += char(code >> 8);
+  b += char(code & 0xff);
+  b.append(reason);
+  return b;
+}
+
+TEST(WebSocket, CloseCodesAllowedOnTheWire) {
+  // RFC 6455 7.4.1 and 7.4.2, and the IANA registry: 1000-1003, 1007-1014, 3000-4999.
+  for (uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999})
+    EXPECT_TRUE(valid_close_code(code)) << code;
+  for (uint16_t code : {0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535})
+    EXPECT_FALSE(valid_close_code(code)) << code;
+}
+
+TEST(WebSocket, CloseFramesWithValidCodesAndReasonsArePassedOn) {
+  for (auto [code, reason] : std::vector<std::pair<uint16_t, std::string>>{
+           {1000, ""}, {1001, "bye"}, {1012, ""}, {3000, "app"}, {4999, "\xe4\xbd\xa0\xe5\xa5\xbd"}}) {
+    FrameReader r(1 << 16);
+    Collected c;
+    ASSERT_FALSE(feed(r, client_frame(0x88, close_body(code, reason)), c)) << code;
+    ASSERT_EQ(c.messages.size(), 1u);
+    EXPECT_EQ(c.messages[0].first, Opcode::close);
+    EXPECT_EQ(c.messages[0].second, close_body(code, reason));
+  }
+  // An empty close (no code) is allowed too (RFC 6455 5.5.1).
+  FrameReader r(1 << 16);
+  Collected c;
+  ASSERT_FALSE(feed(r, client_frame(0x88, ""), c));
+  ASSERT_EQ(c.messages.size(), 1u);
+}
+
+TEST(WebSocket, RefusesCloseCodesNotAllowedOnTheWireAndReasonsNotUtf8) {
+  for (uint16_t code : {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535}) {
+    FrameReader r(1 << 16);
+    Collected c;
+    auto err = feed(r, client_frame(0x88, close_body(code, "x")), c);
+    ASSERT_TRUE(err) << code;
+    EXPECT_EQ(err->code, close_code::protocol_error) << code;
+    EXPECT_TRUE(c.messages.empty()) << code;
+  }
+  for (std::string reason : {"\xff", "ok\xc3", "\xed\xa0\x80", "\xc0\xaf"}) {
+    FrameReader r(1 << 16);
+    Collected c;
+    auto err = feed(r, client_frame(0x88, close_body(1000, reason)), c);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->code, close_code::invalid_payload);
+    EXPECT_TRUE(c.messages.empty());
+  }
+}
+
 TEST(WebSocket, RefusesAnOversizeMessageFromItsHeaderAlone) {
   FrameReader r(16 * 1024);
   Collected c;
