@@ -76,9 +76,10 @@ class ReadingFlvPlayer {
   std::thread thread_;
 };
 
-// An RTMP player that does the handshake and asks to play, then never reads again.
-int stalled_rtmp_player(uint16_t port, const std::string& stream) {
-  int fd = connect_to(port, 4096);
+// The RTMP handshake as a client: C0C1, S0S1S2, C2. The connected socket, or -1.
+int rtmp_handshaken(uint16_t port, int rcvbuf = 0) {
+  int fd = connect_to(port, rcvbuf);
+  if (fd < 0) return -1;
   std::string c0c1(1537, '\0');
   c0c1[0] = 3;
   ::send(fd, c0c1.data(), c0c1.size(), MSG_NOSIGNAL);
@@ -92,7 +93,20 @@ int stalled_rtmp_player(uint16_t port, const std::string& stream) {
     if (k <= 0) break;
     got.append(buf, size_t(k));
   }
-  std::string out = got.substr(1, 1536);  // C2
+  if (got.size() < 3073) {
+    ::close(fd);
+    return -1;
+  }
+  std::string c2 = got.substr(1, 1536);
+  ::send(fd, c2.data(), c2.size(), MSG_NOSIGNAL);
+  return fd;
+}
+
+// An RTMP player that does the handshake and asks to play, then never reads again.
+int stalled_rtmp_player(uint16_t port, const std::string& stream) {
+  int fd = rtmp_handshaken(port, 4096);
+  if (fd < 0) return -1;
+  std::string out;
   using amf0::Value;
   auto command = [&](const std::vector<Value>& values, uint32_t stream_id) {
     std::string body;
@@ -188,32 +202,6 @@ TEST_F(MediaHardening, StalledFlvAndRtmpPlayersAreClosedAndMemoryStaysFlat) {
   EXPECT_LT(reader2.longest_gap_ms(), 5000);
   uint64_t v1 = reader1.videos();
   EXPECT_TRUE(eventually([&] { return reader1.videos() > v1 + 30; }, 10000));
-}
-
-// The RTMP handshake as a client: C0C1, S0S1S2, C2. The connected socket, or -1.
-int rtmp_handshaken(uint16_t port) {
-  int fd = connect_to(port);
-  if (fd < 0) return -1;
-  std::string c0c1(1537, '\0');
-  c0c1[0] = 3;
-  ::send(fd, c0c1.data(), c0c1.size(), MSG_NOSIGNAL);
-  std::string got;
-  char buf[4096];
-  auto end = Clock::now() + 10s;
-  while (got.size() < 3073 && Clock::now() < end) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    ssize_t k = ::recv(fd, buf, std::min<size_t>(sizeof buf, 3073 - got.size()), 0);
-    if (k <= 0) break;
-    got.append(buf, size_t(k));
-  }
-  if (got.size() < 3073) {
-    ::close(fd);
-    return -1;
-  }
-  std::string c2 = got.substr(1, 1536);
-  ::send(fd, c2.data(), c2.size(), MSG_NOSIGNAL);
-  return fd;
 }
 
 // Sends `bytes` until done or the peer is gone; the bytes it took.
