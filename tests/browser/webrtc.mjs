@@ -8,8 +8,10 @@
 //             NACKs were sent and answered and the viewer still decodes.
 //   simulcast {base, whip, whep, layer_url}: 1280x720 published as q/h/f; the viewer asks
 //             for each layer in turn and must see 320, 640 and 1280 wide frames.
-//   meeting   {base, members: [{whip, wheps: [..]}, ..]}: every member publishes and plays
-//             the others; passes when every remote video decodes frames.
+//   meeting   {base, members: [{whip, wheps: [..]}, ..], rt, room}: every member publishes and
+//             plays the others, only the first with its microphone on; the first member also
+//             listens on the realtime WebSocket `rt` for the room's active_speaker events
+//             (`speakers`); passes when every remote video decodes frames and one was heard.
 // Prints one JSON line with what the pages saw; exits non-zero when something is wrong.
 import { chromium } from "playwright-core";
 
@@ -89,13 +91,30 @@ try {
     result.sender = await sender.evaluate(() => window.onair.stats(window.s));
     ok = result.widths.q === 320 && result.widths.h === 640 && result.widths.f === 1280;
   } else if (scenario === "meeting") {
+    // The first member listens on the realtime WebSocket before anyone publishes; only the
+    // first member's microphone is on (the others send silence), so it is the one speaker.
     const pages = [];
     for (const m of args.members) {
       const p = await page();
-      await p.evaluate(async ({ whip }) => {
+      if (pages.length === 0) {
+        await p.evaluate(({ rt, room }) => new Promise((resolve, reject) => {
+          window.speakers = [];
+          const ws = new WebSocket(rt);
+          ws.onopen = () => ws.send(JSON.stringify({ type: "subscribe", room, id: "s" }));
+          ws.onerror = () => reject(new Error("realtime WebSocket failed"));
+          ws.onmessage = (e) => {
+            const msg = JSON.parse(e.data);
+            if (msg.type === "ack" && msg.id === "s") resolve();
+            for (const ev of msg.type === "batch" ? msg.messages : [msg])
+              if (ev.type === "active_speaker") window.speakers.push(ev.body?.user ?? null);
+          };
+        }), args);
+      }
+      await p.evaluate(async ({ whip, speaks }) => {
         const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
+        for (const t of media.getAudioTracks()) t.enabled = speaks;
         window.s = await window.onair.publish(whip, { stream: media });
-      }, m);
+      }, { whip: m.whip, speaks: pages.length === 0 });
       pages.push(p);
     }
     for (let i = 0; i < pages.length; ++i) {
@@ -111,6 +130,7 @@ try {
     }
     const deadline = Date.now() + 25000;
     for (;;) {
+      result.speakers = await pages[0].evaluate(() => window.speakers);
       result.decoded = [];
       for (const p of pages)
         result.decoded.push(await p.evaluate(async () => {
@@ -118,10 +138,12 @@ try {
           for (const v of window.views) out.push((await window.onair.stats(v)).inbound.video?.framesDecoded ?? 0);
           return out;
         }));
-      if (result.decoded.every((row) => row.every((n) => n > 30)) || Date.now() > deadline) break;
+      const seen = result.decoded.length === args.members.length &&
+          result.decoded.every((row) => row.length === args.members.length - 1 && row.every((n) => n > 30));
+      ok = seen && result.speakers.length > 0;
+      if (ok || Date.now() > deadline) break;
       await sleep(500);
     }
-    ok = result.decoded.length === args.members.length && result.decoded.every((row) => row.length === args.members.length - 1 && row.every((n) => n > 30));
   } else {
     result.error = "unknown scenario " + scenario;
   }
