@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsrtp2-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libopus-dev libx264-dev
   clang-format
   ffmpeg
   clang-16 libclang-rt-16-dev
