@@ -99,6 +99,7 @@ int serve(Config config, bool created_secrets) {
   // Streams going up and down mark their seats (and rooms) live, through the rooms strand.
   media::StreamHub hub(config.media.gop_max_bytes, config.media.audio_cache_ms);
   hls::HlsService hls(config.hls.segment_s, config.hls.window, config.hls.dispose_s);
+  hub.add_tap(hls);  // HLS for every stream, whatever protocol publishes it
   rooms::RoomStrand* rooms_strand = strand.get();
   auto stream_state = [rooms_strand](const std::string& name, bool live) {
     boost::asio::post(rooms_strand->executor(), [rooms_strand, name, live] {
@@ -174,7 +175,7 @@ int serve(Config config, bool created_secrets) {
     (*store)->close();
     return 1;
   }
-  rtmp::RtmpServer rtmp_server(config, loops, hub, hls, access);
+  rtmp::RtmpServer rtmp_server(config, loops, hub, access);
   if (auto r = rtmp_server.start(); !r) {
     spdlog::critical("{}", r.error().message());
     server.stop(0);

@@ -1,5 +1,8 @@
-// StreamHub: one publisher per stream, takeover, and when a stream is said to be live.
+// StreamHub: one publisher per stream, takeover, when a stream is said to be live, GOP
+// replay for a new sink, and the taps the hub attaches to every publish.
 #include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
 
 #include <string>
 #include <vector>
@@ -13,20 +16,31 @@ struct Events {
   std::vector<std::string> seen;  // "+name" on_publish, "-name" on_unpublish
   explicit Events(StreamHub& hub) {
     hub.on_publish = [this](const std::string& n) { seen.push_back("+" + n); };
+
     hub.on_unpublish = [this](const std::string& n) { seen.push_back("-" + n); };
   }
 };
+
+Result<StreamHub::Ticket> publish(StreamHub& hub, bool takeover, std::function<void()> kick, bool announce = true,
+                                  boost::asio::io_context* loop = nullptr) {
+  PublishRequest r;
+  r.loop = loop;
+  r.takeover = takeover;
+  r.kick = std::move(kick);
+  r.announce = announce;
+  return hub.start_publish("s", std::move(r));
+}
 
 TEST(StreamHub, ASecondPublisherIsRefusedUnlessTakeoverWhichKicksTheFirst) {
   StreamHub hub;
   Events ev(hub);
   int kicked = 0;
-  auto a = hub.start_publish("s", false, [&] { ++kicked; });
+  auto a = publish(hub, false, [&] { ++kicked; });
   ASSERT_TRUE(a.has_value());
-  auto b = hub.start_publish("s", false, [] {});
+  auto b = publish(hub, false, [] {});
   ASSERT_FALSE(b.has_value());
   EXPECT_EQ(b.error().code(), ErrorCode::conflict);
-  auto c = hub.start_publish("s", true, [] {});
+  auto c = publish(hub, true, [] {});
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(kicked, 1);
   hub.stop_publish(*a);  // the old ticket changes nothing
@@ -39,10 +53,10 @@ TEST(StreamHub, ASecondPublisherIsRefusedUnlessTakeoverWhichKicksTheFirst) {
 TEST(StreamHub, AHeldStreamGoesLiveOnlyWhenAnnounced) {
   StreamHub hub;
   Events ev(hub);
-  auto t = hub.start_publish("s", false, [] {}, false);
+  auto t = publish(hub, false, [] {}, false);
   ASSERT_TRUE(t.has_value());
   EXPECT_TRUE(ev.seen.empty());
-  EXPECT_FALSE(hub.start_publish("s", false, [] {}).has_value());  // held all the same
+  EXPECT_FALSE(publish(hub, false, [] {}).has_value());  // held all the same
   hub.announce(*t);
   hub.announce(*t);  // once only
   EXPECT_EQ(ev.seen, (std::vector<std::string>{"+s"}));
@@ -53,18 +67,18 @@ TEST(StreamHub, AHeldStreamGoesLiveOnlyWhenAnnounced) {
 TEST(StreamHub, AHeldStreamThatNeverWentLiveEndsWithoutAnUnpublish) {
   StreamHub hub;
   Events ev(hub);
-  auto t = hub.start_publish("s", false, [] {}, false);
+  auto t = publish(hub, false, [] {}, false);
   ASSERT_TRUE(t.has_value());
   hub.stop_publish(*t);
   EXPECT_TRUE(ev.seen.empty());
-  EXPECT_TRUE(hub.start_publish("s", false, [] {}).has_value());  // free again
+  EXPECT_TRUE(publish(hub, false, [] {}).has_value());  // free again
 }
 
 TEST(StreamHub, ATakeoverKeepsALiveStreamLiveAndAStaleTicketCannotAnnounce) {
   StreamHub hub;
   Events ev(hub);
-  auto a = hub.start_publish("s", true, [] {});
-  auto b = hub.start_publish("s", true, [] {}, false);  // e.g. WHIP taking over from RTMP
+  auto a = publish(hub, true, [] {});
+  auto b = publish(hub, true, [] {}, false);  // e.g. WHIP taking over from RTMP
   ASSERT_TRUE(a && b);
   EXPECT_EQ(ev.seen, (std::vector<std::string>{"+s"}));
   hub.announce(*b);  // already live: nothing new
@@ -72,12 +86,125 @@ TEST(StreamHub, ATakeoverKeepsALiveStreamLiveAndAStaleTicketCannotAnnounce) {
   EXPECT_EQ(ev.seen, (std::vector<std::string>{"+s"}));
   hub.stop_publish(*b);
   EXPECT_EQ(ev.seen, (std::vector<std::string>{"+s", "-s"}));
-  auto c = hub.start_publish("s", false, [] {}, false);
+  auto c = publish(hub, false, [] {}, false);
   ASSERT_TRUE(c.has_value());
   hub.announce(*a);
   EXPECT_EQ(ev.seen.size(), 2u);
   hub.announce(*c);
   EXPECT_EQ(ev.seen.back(), "+s");
+}
+
+// A sink that records what it got: "f<seq>" frames, "end" for on_unpublish.
+struct Recorder : Sink {
+  std::vector<std::string> got;
+  bool player = true;
+  void on_frame(const FramePtr& f) override { got.push_back("f" + std::to_string(f->seq)); }
+  void on_unpublish() override { got.push_back("end"); }
+  bool is_player() const override { return player; }
+};
+
+std::shared_ptr<Frame> video(bool key) { return make_frame(FrameKind::video, 0, key, false, std::string(10, 'v')); }
+
+TEST(StreamHub, ANewSinkGetsTheGopOnceThenEachLaterFrameOnce) {
+  boost::asio::io_context loop;
+  StreamHub hub;
+  auto t = publish(hub, false, [] {}, true, &loop);
+  ASSERT_TRUE(t.has_value());
+  t->stream->publish_frame(make_frame(FrameKind::video, 0, true, true, "seq"));  // seq 1: sequence header
+  t->stream->publish_frame(video(false));  // 2: before any keyframe, not kept
+  t->stream->publish_frame(video(true));   // 3
+  t->stream->publish_frame(video(false));  // 4
+  Recorder r;
+  EXPECT_EQ(t->stream->attach(&r, loop), 3u);
+  EXPECT_EQ(r.got, (std::vector<std::string>{"f1", "f3", "f4"}));  // at once, before attach returns
+  t->stream->publish_frame(video(false));  // 5: through the relay
+  loop.run();
+  EXPECT_EQ(r.got, (std::vector<std::string>{"f1", "f3", "f4", "f5"}));
+  EXPECT_EQ(t->stream->info().players, 1u);
+  t->stream->detach(&r, loop);
+}
+
+TEST(StreamHub, AFrameQueuedForTheLoopBeforeASinkAttachedIsNotGivenTwice) {
+  boost::asio::io_context loop;
+  StreamHub hub;
+  auto t = publish(hub, false, [] {}, true, &loop);
+  Recorder first, late;
+  t->stream->attach(&first, loop);  // makes the relay post frames to `loop`
+  t->stream->publish_frame(video(true));  // 1: posted, not yet run, and in the GOP
+  t->stream->attach(&late, loop);         // replays frame 1
+  loop.run();                             // the posted frame 1 must skip `late`
+  EXPECT_EQ(first.got, (std::vector<std::string>{"f1"}));
+  EXPECT_EQ(late.got, (std::vector<std::string>{"f1"}));
+}
+
+// A tap that opens Recorders and notes what happens, as HLS does.
+struct RecordingTap : Tap {
+  std::vector<std::string> log;
+  Recorder* last = nullptr;
+  std::unique_ptr<Sink> open(const std::shared_ptr<Stream>& s, boost::asio::io_context&) override {
+    log.push_back("open " + s->name());
+    auto r = std::make_unique<Recorder>();
+    r->player = false;
+    last = r.get();
+    return r;
+  }
+  void close(std::unique_ptr<Sink> sink, const std::shared_ptr<Stream>& s, boost::asio::io_context&) override {
+    auto& r = static_cast<Recorder&>(*sink);
+    std::string got;
+    for (const auto& g : r.got) got += " " + g;
+    log.push_back("close " + s->name() + ":" + got);
+  }
+};
+
+TEST(StreamHub, TheHubOpensATapForEveryPublishWhenLiveAndClosesItAfterTheEnd) {
+  boost::asio::io_context loop;
+  StreamHub hub;
+  RecordingTap tap;
+  hub.add_tap(tap);
+  auto t = publish(hub, false, [] {}, false, &loop);  // held, not live: no tap yet
+  EXPECT_TRUE(tap.log.empty());
+  hub.announce(*t);
+  hub.announce(*t);
+  EXPECT_EQ(tap.log, (std::vector<std::string>{"open s"}));
+  EXPECT_EQ(t->stream->info().players, 0u);  // a tap is not a player
+  t->stream->publish_frame(video(true));
+  hub.stop_publish(*t);
+  loop.run();
+  EXPECT_EQ(tap.log, (std::vector<std::string>{"open s", "close s: f1 end"}));
+}
+
+TEST(StreamHub, ATakeoverClosesTheOldPublishsTapsAndOpensNewOnes) {
+  boost::asio::io_context a_loop, b_loop;
+  StreamHub hub;
+  RecordingTap tap;
+  hub.add_tap(tap);
+  auto a = publish(hub, true, [] {}, true, &a_loop);
+  a->stream->publish_frame(video(true));
+  auto b = publish(hub, true, [] {}, true, &b_loop);
+  b->stream->publish_frame(video(true));
+  a_loop.run();
+  b_loop.run();
+  ASSERT_EQ(tap.log.size(), 3u);
+  EXPECT_EQ(tap.log[0], "open s");
+  EXPECT_EQ(tap.log[1], "open s");
+  EXPECT_EQ(tap.log[2], "close s: f1 end");  // the old publish's tap saw its own frame only
+  hub.stop_publish(*a);                      // stale: nothing
+  b_loop.restart();
+  b_loop.run();
+  EXPECT_EQ(tap.log.size(), 3u);
+  hub.stop_publish(*b);
+  b_loop.restart();
+  b_loop.run();
+  EXPECT_EQ(tap.log.back(), "close s: f2 end");
+}
+
+TEST(StreamHub, APublishWithoutALoopOpensNoTaps) {
+  StreamHub hub;
+  RecordingTap tap;
+  hub.add_tap(tap);
+  auto t = publish(hub, false, [] {});
+  hub.stop_publish(*t);
+  EXPECT_TRUE(tap.log.empty());
 }
 
 }  // namespace

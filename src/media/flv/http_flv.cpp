@@ -34,7 +34,7 @@ class FlvPlayer : public media::Sink {
         stream_(std::move(stream)) {}
 
   void on_frame(const media::FramePtr& f) override {
-    if (out_.closed() || f->seq < min_seq_) return;
+    if (out_.closed()) return;
     if (!header_sent_) {
       media::Tracks t = stream_->tracks();
       if (!t.known && early_.size() < 8) {
@@ -56,7 +56,6 @@ class FlvPlayer : public media::Sink {
 
   media::PlayerQueue out_;
   media::PlayerTimeline timeline_;
-  uint64_t min_seq_ = 0;
 
  private:
   void write(const media::FramePtr& f) {
@@ -106,11 +105,8 @@ asio::awaitable<std::optional<http::Response>> serve_flv(const Config& config, m
   head += "\r\n";
   player.out_.push_control(std::move(head));  // the FLV header follows once the tracks are known
   players_gauge().add(1);
-  uint64_t last_seq = 0;
-  auto start = stream->attach(&player, loop, last_seq);
-  for (const auto& f : start) player.on_frame(f);
-  player.min_seq_ = last_seq + 1;
-  spdlog::info("flv: play stream={} peer={} gop_frames={}", name, req.remote_ip, start.size());
+  size_t replayed = stream->attach(&player, loop);
+  spdlog::info("flv: play stream={} peer={} gop_frames={}", name, req.remote_ip, replayed);
   // Plays until the client goes away or cannot keep up.
   co_await (player.out_.run(socket) || until_closed(socket));
   if (!player.out_.close_reason().empty())

@@ -64,6 +64,7 @@ void HlsSegmenter::finish(uint32_t end_ts) {
 }
 
 void HlsSegmenter::on_frame(const media::FramePtr& f) {
+  if (ended_) return;
   std::span<const uint8_t> body(reinterpret_cast<const uint8_t*>(f->payload.data()), f->payload.size());
   if (f->kind == media::FrameKind::script) return;
   if (f->sequence_header) {
@@ -94,8 +95,7 @@ void HlsSegmenter::on_frame(const media::FramePtr& f) {
     (void)muxer_.write_audio(data_, body, f->timestamp);
 }
 
-std::unique_ptr<HlsSegmenter> HlsService::start(const std::shared_ptr<media::Stream>& stream,
-                                               boost::asio::io_context& loop) {
+std::unique_ptr<media::Sink> HlsService::open(const std::shared_ptr<media::Stream>& stream, boost::asio::io_context&) {
   std::shared_ptr<HlsPlaylist> pl;
   bool republish = false;
   {
@@ -107,17 +107,14 @@ std::unique_ptr<HlsSegmenter> HlsService::start(const std::shared_ptr<media::Str
     ++pl->generation;
     pl->publishing = true;
   }
-  auto seg = std::make_unique<HlsSegmenter>(pl, segment_s_, republish && pl->next_seq() > 0);
-  uint64_t last_seq = 0;
-  for (const auto& f : stream->attach(seg.get(), loop, last_seq)) seg->on_frame(f);
-  return seg;
+  return std::make_unique<HlsSegmenter>(pl, segment_s_, republish && pl->next_seq() > 0, pl->generation);
 }
 
-void HlsService::stop(std::unique_ptr<HlsSegmenter> seg, const std::shared_ptr<media::Stream>& stream,
-                      boost::asio::io_context& loop) {
+void HlsService::close(std::unique_ptr<media::Sink> seg, const std::shared_ptr<media::Stream>& stream,
+                       boost::asio::io_context& loop) {
   if (!seg) return;
-  stream->detach(seg.get(), loop);
-  seg->on_unpublish();
+  uint64_t closing = static_cast<HlsSegmenter&>(*seg).generation();
+  seg.reset();  // its last segment was cut at on_unpublish
   // Forget the playlist (and its segments' memory) unless the stream is published again
   // within dispose_s.
   std::shared_ptr<HlsPlaylist> pl;
@@ -125,7 +122,8 @@ void HlsService::stop(std::unique_ptr<HlsSegmenter> seg, const std::shared_ptr<m
   {
     std::lock_guard lock(mu_);
     auto it = playlists_.find(stream->name());
-    if (it == playlists_.end()) return;
+    // A later publish (a takeover) owns the playlist now.
+    if (it == playlists_.end() || it->second->generation != closing) return;
     pl = it->second;
     pl->publishing = false;
     gen = pl->generation;

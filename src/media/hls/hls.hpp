@@ -3,8 +3,9 @@
 // near hls.segment_s, kept in memory as shared immutable buffers, with a sliding window of
 // hls.window segments in the playlist and EXT-X-DISCONTINUITY after a republish.
 //
-// HlsSegmenter is a Sink on the publisher's loop (one per stream, not per viewer); viewers
-// only read the HlsPlaylist, which is thread-safe.
+// HlsService is a tap of the stream hub: the hub opens an HlsSegmenter for every publish,
+// whatever protocol brought it, as a Sink on the source's loop (one per stream, not per
+// viewer); viewers only read the HlsPlaylist, which is thread-safe.
 #include <boost/asio/io_context.hpp>
 
 #include <deque>
@@ -53,10 +54,20 @@ class HlsService;
 
 class HlsSegmenter : public media::Sink {
  public:
-  HlsSegmenter(std::shared_ptr<HlsPlaylist> playlist, double target_s, bool discontinuity)
-      : playlist_(std::move(playlist)), target_ms_(uint32_t(target_s * 1000)), discontinuity_(discontinuity) {}
+  // `generation`: the playlist's publish this segmenter cuts.
+  HlsSegmenter(std::shared_ptr<HlsPlaylist> playlist, double target_s, bool discontinuity, uint64_t generation = 0)
+      : playlist_(std::move(playlist)),
+        target_ms_(uint32_t(target_s * 1000)),
+        discontinuity_(discontinuity),
+        generation_(generation) {}
+  uint64_t generation() const { return generation_; }
   void on_frame(const media::FramePtr& frame) override;
-  void on_unpublish() override { finish(last_ts_ + 1); }
+  // The publish ended: the last segment is cut; frames after it (a takeover's, before the
+  // hub detaches this sink) are not this publish's.
+  void on_unpublish() override {
+    finish(last_ts_ + 1);
+    ended_ = true;
+  }
   bool is_player() const override { return false; }
   void finish(uint32_t end_ts);
 
@@ -64,24 +75,25 @@ class HlsSegmenter : public media::Sink {
   std::shared_ptr<HlsPlaylist> playlist_;
   uint32_t target_ms_;
   bool discontinuity_;
+  uint64_t generation_;
   TsMuxer muxer_;
-  bool open_ = false;
+  bool open_ = false, ended_ = false;
   uint32_t start_ts_ = 0, last_ts_ = 0;
   std::string data_;
 };
 
-class HlsService {
+class HlsService : public media::Tap {
  public:
   // `dispose_s`: how long an ended stream's playlist and segments stay (a republish within
   // it continues the playlist after a discontinuity).
   HlsService(double segment_s, size_t window, uint32_t dispose_s = 60)
       : segment_s_(segment_s), window_(window), dispose_s_(dispose_s) {}
 
-  // On the publisher's loop: starts segmenting `stream`. The publisher owns the segmenter
-  // and hands it back to stop() on the same loop when the publish ends.
-  std::unique_ptr<HlsSegmenter> start(const std::shared_ptr<media::Stream>& stream, boost::asio::io_context& loop);
-  void stop(std::unique_ptr<HlsSegmenter> segmenter, const std::shared_ptr<media::Stream>& stream,
-            boost::asio::io_context& loop);
+  // Tap: on the source's loop, a segmenter for this publish of `stream`; close() forgets
+  // the playlist unless the stream publishes again within dispose_s.
+  std::unique_ptr<media::Sink> open(const std::shared_ptr<media::Stream>& stream, boost::asio::io_context& loop) override;
+  void close(std::unique_ptr<media::Sink> segmenter, const std::shared_ptr<media::Stream>& stream,
+             boost::asio::io_context& loop) override;
 
   std::shared_ptr<HlsPlaylist> playlist(const std::string& name) const;
 

@@ -22,7 +22,6 @@ struct RtmpServer::Impl {
   const Config& config;
   EventLoops& loops;
   media::StreamHub& hub;
-  hls::HlsService& hls;
   const media::StreamAccess& access;
   struct Loop {
     asio::io_context* io = nullptr;
@@ -43,7 +42,7 @@ struct RtmpServer::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      auto session = std::make_shared<RtmpSession>(std::move(socket), *l.io, config, hub, hls, access);
+      auto session = std::make_shared<RtmpSession>(std::move(socket), *l.io, config, hub, access);
       std::erase_if(l.sessions, [](const auto& w) { return w.expired(); });
       l.sessions.push_back(session);
       asio::co_spawn(*l.io, [session]() { return session->run(); }, asio::detached);
@@ -51,9 +50,9 @@ struct RtmpServer::Impl {
   }
 };
 
-RtmpServer::RtmpServer(const Config& config, EventLoops& loops, media::StreamHub& hub, hls::HlsService& hls,
+RtmpServer::RtmpServer(const Config& config, EventLoops& loops, media::StreamHub& hub,
                        const media::StreamAccess& access)
-    : impl_(new Impl{config, loops, hub, hls, access, {}, {}}) {}
+    : impl_(new Impl{config, loops, hub, access, {}, {}}) {}
 
 RtmpServer::~RtmpServer() = default;
 

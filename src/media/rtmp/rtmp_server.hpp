@@ -10,7 +10,6 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/loops.hpp"
-#include "media/hls/hls.hpp"
 #include "media/stream/stream_access.hpp"
 #include "media/stream/stream_hub.hpp"
 
@@ -18,7 +17,7 @@ namespace onair::rtmp {
 
 class RtmpServer {
  public:
-  RtmpServer(const Config& config, EventLoops& loops, media::StreamHub& hub, hls::HlsService& hls,
+  RtmpServer(const Config& config, EventLoops& loops, media::StreamHub& hub,
              const media::StreamAccess& access);
   ~RtmpServer();
 

@@ -72,12 +72,11 @@ StreamRequest split_stream(const std::string& raw, const std::string& app_query)
 }  // namespace
 
 RtmpSession::RtmpSession(asio::ip::tcp::socket socket, asio::io_context& loop, const Config& config,
-                         media::StreamHub& hub, hls::HlsService& hls, const media::StreamAccess& access)
+                         media::StreamHub& hub, const media::StreamAccess& access)
     : socket_(std::move(socket)),
       loop_(loop),
       config_(config),
       hub_(hub),
-      hls_(hls),
       access_(access),
       reader_(ChunkLimits{config.rtmp.max_message_bytes, 64, config.rtmp.preauth_bytes}),
       out_(loop.get_executor(), config.media.queue_soft_bytes, config.media.queue_hard_bytes, config.media.merge_ms,
@@ -244,7 +243,6 @@ void RtmpSession::stop_role() {
     publishing_ = false;
     publishers_gauge().add(-1);
     spdlog::info("rtmp: unpublish stream={} peer={}", ticket_.stream->name(), peer_);
-    hls_.stop(std::move(segmenter_), ticket_.stream, loop_);
     hub_.stop_publish(ticket_);
   }
   if (play_) {
@@ -465,14 +463,19 @@ asio::awaitable<void> RtmpSession::finish_publish() {
   }
   std::weak_ptr<RtmpSession> weak = weak_from_this();
   asio::io_context* loop = &loop_;
-  auto ticket = hub_.start_publish(p.name, config_.media.takeover, [weak, loop] {
+  media::PublishRequest request;
+  request.loop = loop;
+  request.takeover = config_.media.takeover;
+  request.kick = [weak, loop] {
     asio::post(*loop, [weak] {
       if (auto s = weak.lock()) {
         spdlog::info("rtmp: closing peer={} reason=publish stopped (taken over, kicked, or the seat was lost)", s->peer_);
         s->close();
       }
     });
-  }, false);
+  };
+  request.announce = false;
+  auto ticket = hub_.start_publish(p.name, std::move(request));
   if (!ticket) {
     pending_publish_.reset();
     refusals("busy").inc();
@@ -494,7 +497,6 @@ void RtmpSession::start_publishing(uint32_t stream_id, const std::string& name, 
   publishing_ = true;
   authorised();
   hub_.announce(ticket_);
-  segmenter_ = hls_.start(ticket_.stream, loop_);
   publish_stream_id_ = stream_id;
   publishers_gauge().add(1);
   spdlog::info("rtmp: publish stream={} peer={}", name, peer_);
@@ -524,17 +526,8 @@ Result<void> RtmpSession::on_play(double, uint32_t stream_id, const std::string&
   send_command(5, stream_id, {Value::str("|RtmpSampleAccess"), Value::boolean_of(true), Value::boolean_of(true)}, kDataAmf0);
   play_ = hub_.stream_for_play(req.name);
   players_gauge().add(1);
-  uint64_t last_seq = 0;
-  auto start = play_->attach(this, loop_, last_seq);
-  min_seq_ = last_seq + 1;
-  for (const auto& f : start) {
-    // Deliver the start frames as if they came through the relay.
-    uint64_t keep = min_seq_;
-    min_seq_ = 0;
-    on_frame(f);
-    min_seq_ = keep;
-  }
-  spdlog::info("rtmp: play stream={} peer={} gop_frames={}", req.name, peer_, start.size());
+  size_t replayed = play_->attach(this, loop_);
+  spdlog::info("rtmp: play stream={} peer={} gop_frames={}", req.name, peer_, replayed);
   return {};
 }
 
@@ -582,7 +575,7 @@ Result<void> RtmpSession::handle_media(Message& msg) {
 }
 
 void RtmpSession::on_frame(const media::FramePtr& f) {
-  if (closing_ || !play_ || f->seq < min_seq_) return;
+  if (closing_ || !play_) return;
   uint32_t ts = timeline_.next(*f);
   const std::string& bytes = f->rtmp_bytes();
   bool extended = ts >= 0xFFFFFF;

@@ -14,7 +14,6 @@
 
 #include "auth/stream_signer.hpp"
 #include "core/config.hpp"
-#include "media/hls/hls.hpp"
 #include "media/rtmp/amf0.hpp"
 #include "media/rtmp/chunk.hpp"
 #include "media/stream/player_queue.hpp"
@@ -27,7 +26,7 @@ namespace onair::rtmp {
 class RtmpSession : public media::Sink, public std::enable_shared_from_this<RtmpSession> {
  public:
   RtmpSession(boost::asio::ip::tcp::socket socket, boost::asio::io_context& loop, const Config& config,
-              media::StreamHub& hub, hls::HlsService& hls, const media::StreamAccess& access);
+              media::StreamHub& hub, const media::StreamAccess& access);
   ~RtmpSession() override;
 
   boost::asio::awaitable<void> run();
@@ -62,7 +61,6 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
   boost::asio::io_context& loop_;
   const Config& config_;
   media::StreamHub& hub_;
-  hls::HlsService& hls_;
   const media::StreamAccess& access_;
   ChunkReader reader_;
   media::PlayerQueue out_;
@@ -84,7 +82,6 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
   };
   std::optional<PendingPublish> pending_publish_;  // signature good, access checks under way
   media::StreamHub::Ticket ticket_;
-  std::unique_ptr<hls::HlsSegmenter> segmenter_;
   bool publishing_ = false;
   uint32_t publish_stream_id_ = 0;
   bool announced_codecs_ = false;
@@ -93,7 +90,6 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
   // Playing
   std::shared_ptr<media::Stream> play_;
   uint32_t play_stream_id_ = 0;
-  uint64_t min_seq_ = 0;
   media::PlayerTimeline timeline_;
 };
 

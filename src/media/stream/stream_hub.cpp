@@ -50,11 +50,14 @@ void Stream::publish_frame(std::shared_ptr<Frame> f) {
   }
   for (const auto& relay : relays_) {
     if (relay->count.load(std::memory_order_relaxed) == 0) continue;
-    boost::asio::post(*relay->loop, [relay, frame] {
-      // Sinks never detach inside on_frame (they close later on this loop).
-      for (Sink* s : relay->sinks) s->on_frame(frame);
-    });
+    boost::asio::post(*relay->loop, [relay, frame] { relay->deliver(frame); });
   }
+}
+
+void Stream::Relay::deliver(const FramePtr& frame) {
+  // Sinks never detach inside on_frame (they close later on this loop).
+  for (const Attached& a : sinks)
+    if (frame->seq >= a.from_seq) a.sink->on_frame(frame);
 }
 
 void Stream::set_metadata(std::shared_ptr<Frame> f, int width, int height, double fps) {
@@ -67,9 +70,7 @@ void Stream::set_metadata(std::shared_ptr<Frame> f, int width, int height, doubl
   FramePtr frame = std::move(f);
   for (const auto& relay : relays_) {
     if (relay->count.load(std::memory_order_relaxed) == 0) continue;
-    boost::asio::post(*relay->loop, [relay, frame] {
-      for (Sink* s : relay->sinks) s->on_frame(frame);
-    });
+    boost::asio::post(*relay->loop, [relay, frame] { relay->deliver(frame); });
   }
 }
 
@@ -106,38 +107,42 @@ void Stream::end_publish() {
     boost::asio::post(*relay->loop, [relay] {
       // on_unpublish may close a sink, which detaches later: iterate a copy.
       auto sinks = relay->sinks;
-      for (Sink* s : sinks) s->on_unpublish();
+      for (const Attached& a : sinks) a.sink->on_unpublish();
     });
   }
 }
 
-std::vector<FramePtr> Stream::attach(Sink* sink, boost::asio::io_context& loop, uint64_t& last_seq) {
-  std::lock_guard lock(mu_);
-  auto it = std::find_if(relays_.begin(), relays_.end(), [&](const auto& r) { return r->loop == &loop; });
-  if (it == relays_.end()) {
-    auto r = std::make_shared<Relay>();
-    r->loop = &loop;
-    relays_.push_back(r);
-    it = std::prev(relays_.end());
-  }
-  (*it)->sinks.push_back(sink);
-  (*it)->count.fetch_add(1, std::memory_order_relaxed);
-  if (sink->is_player()) ++players_;
+size_t Stream::attach(Sink* sink, boost::asio::io_context& loop) {
   std::vector<FramePtr> start;
-  start.reserve(gop_.size() + 3);
-  if (metadata_) start.push_back(metadata_);
-  if (video_seq_) start.push_back(video_seq_);
-  if (audio_seq_) start.push_back(audio_seq_);
-  start.insert(start.end(), gop_.begin(), gop_.end());
-  last_seq = next_seq_ - 1;
-  return start;
+  {
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(relays_.begin(), relays_.end(), [&](const auto& r) { return r->loop == &loop; });
+    if (it == relays_.end()) {
+      auto r = std::make_shared<Relay>();
+      r->loop = &loop;
+      relays_.push_back(r);
+      it = std::prev(relays_.end());
+    }
+    // What is published from now on comes through the relay; what came before, from here.
+    (*it)->sinks.push_back(Attached{sink, next_seq_});
+    (*it)->count.fetch_add(1, std::memory_order_relaxed);
+    if (sink->is_player()) ++players_;
+    start.reserve(gop_.size() + 3);
+    if (metadata_) start.push_back(metadata_);
+    if (video_seq_) start.push_back(video_seq_);
+    if (audio_seq_) start.push_back(audio_seq_);
+    start.insert(start.end(), gop_.begin(), gop_.end());
+  }
+  // On `loop`: nothing the relay posts meanwhile can run before these.
+  for (const auto& f : start) sink->on_frame(f);
+  return start.size();
 }
 
 void Stream::detach(Sink* sink, boost::asio::io_context& loop) {
   std::lock_guard lock(mu_);
   for (const auto& r : relays_) {
     if (r->loop != &loop) continue;
-    auto pos = std::find(r->sinks.begin(), r->sinks.end(), sink);
+    auto pos = std::find_if(r->sinks.begin(), r->sinks.end(), [&](const Attached& a) { return a.sink == sink; });
     if (pos != r->sinks.end()) {
       r->sinks.erase(pos);
       r->count.fetch_sub(1, std::memory_order_relaxed);
@@ -160,8 +165,7 @@ StreamInfo Stream::info() const {
   return i;
 }
 
-Result<StreamHub::Ticket> StreamHub::start_publish(const std::string& name, bool takeover, std::function<void()> kick,
-                                                    bool announce) {
+Result<StreamHub::Ticket> StreamHub::start_publish(const std::string& name, PublishRequest request) {
   Ticket t;
   bool tell = false;
   {
@@ -169,30 +173,82 @@ Result<StreamHub::Ticket> StreamHub::start_publish(const std::string& name, bool
     Entry& e = streams_[name];
     if (!e.stream) e.stream = std::make_shared<Stream>(name, gop_max_bytes_, audio_cache_ms_);
     if (e.publisher != 0) {
-      if (!takeover) return fail(ErrorCode::conflict, "stream " + name + " is already publishing");
+      if (!request.takeover) return fail(ErrorCode::conflict, "stream " + name + " is already publishing");
       if (e.kick) e.kick();
       e.stream->end_publish();
+      close_taps(e);
     }
     e.publisher = next_ticket_++;
-    e.kick = std::move(kick);
+    e.kick = std::move(request.kick);
+    e.loop = request.loop;
+    e.tapped = false;
     e.stream->begin_publish();
     t = Ticket{e.stream, e.publisher};
     // A takeover keeps a live stream live; otherwise it is live now or once announced.
-    tell = announce && !e.live;
-    e.live = e.live || announce;
+    tell = request.announce && !e.live;
+    e.live = e.live || request.announce;
   }
   if (tell && on_publish) on_publish(name);
+  if (request.announce) open_taps(t);
   return t;
 }
 
 void StreamHub::announce(const Ticket& t) {
+  bool tell = false;
   {
     std::lock_guard lock(mu_);
     auto it = streams_.find(t.stream->name());
-    if (it == streams_.end() || it->second.publisher != t.id || it->second.live) return;
-    it->second.live = true;
+    if (it == streams_.end() || it->second.publisher != t.id) return;
+    tell = !std::exchange(it->second.live, true);
   }
-  if (on_publish) on_publish(t.stream->name());
+  if (tell && on_publish) on_publish(t.stream->name());
+  open_taps(t);
+}
+
+void StreamHub::open_taps(const Ticket& t) {
+  boost::asio::io_context* loop = nullptr;
+  std::vector<Tap*> taps;
+  {
+    std::lock_guard lock(mu_);
+    auto it = streams_.find(t.stream->name());
+    if (it == streams_.end() || it->second.publisher != t.id || it->second.tapped || !it->second.loop) return;
+    it->second.tapped = true;
+    loop = it->second.loop;
+    taps = taps_;
+  }
+  std::vector<OpenTap> opened;
+  for (Tap* tap : taps) {
+    auto sink = tap->open(t.stream, *loop);
+    if (!sink) continue;
+    t.stream->attach(sink.get(), *loop);
+    opened.push_back(OpenTap{tap, std::move(sink)});
+  }
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(t.stream->name());
+  if (it != streams_.end() && it->second.publisher == t.id) {
+    for (auto& o : opened) it->second.taps.push_back(std::move(o));
+    return;
+  }
+  // Taken over or stopped while the taps opened (on another loop): close them here.
+  for (auto& o : opened) {
+    t.stream->detach(o.sink.get(), *loop);
+    o.sink->on_unpublish();
+    boost::asio::post(*loop, [tap = o.tap, sink = std::move(o.sink), stream = t.stream, loop]() mutable {
+      tap->close(std::move(sink), stream, *loop);
+    });
+  }
+}
+
+void StreamHub::close_taps(Entry& e) {
+  if (e.taps.empty()) return;
+  // After the on_unpublish that end_publish() posted to the same loop.
+  boost::asio::post(*e.loop, [taps = std::move(e.taps), stream = e.stream, loop = e.loop]() mutable {
+    for (auto& o : taps) {
+      stream->detach(o.sink.get(), *loop);
+      o.tap->close(std::move(o.sink), stream, *loop);
+    }
+  });
+  e.taps.clear();
 }
 
 void StreamHub::stop_publish(const Ticket& t) {
@@ -205,9 +261,15 @@ void StreamHub::stop_publish(const Ticket& t) {
     it->second.kick = nullptr;
     was_live = std::exchange(it->second.live, false);
     t.stream->end_publish();
+    close_taps(it->second);
     maybe_erase(t.stream->name());
   }
   if (was_live && on_unpublish) on_unpublish(t.stream->name());
+}
+
+void StreamHub::add_tap(Tap& tap) {
+  std::lock_guard lock(mu_);
+  taps_.push_back(&tap);
 }
 
 std::shared_ptr<Stream> StreamHub::stream_for_play(const std::string& name) {

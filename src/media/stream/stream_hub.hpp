@@ -1,14 +1,23 @@
 #pragma once
 // StreamHub and Stream: who publishes what, and how frames reach every player.
 //
-// A Stream has at most one publisher (a second one is refused unless takeover is allowed).
-// It keeps the metadata, the audio and video sequence headers and a GOP cache (the last
-// keyframe onward, bounded), so a new player gets a decodable picture at once.
+// The media junction (DESIGN.md): every stream, whatever protocol brought it, is one Stream
+// here, and everything that consumes it attaches here.
 //
-// Fan-out: players are grouped by event loop in a Relay; a published frame is posted once
-// per loop that has players, and the relay hands it to its players on that loop: one
-// cross-thread hop per loop per frame, never per player. The stream's lock is held per
-// frame, never per player.
+// A Stream has at most one publisher, its source (an RTMP session, a WHIP publisher through
+// the bridge; a second one is refused unless takeover is allowed). It keeps the metadata,
+// the audio and video sequence headers and a GOP cache (the last keyframe onward, bounded),
+// so a new sink gets a decodable picture at once: attach() replays them, the one place that
+// does.
+//
+// Sinks are players (RTMP, HTTP-FLV) and taps: server-side consumers (the HLS segmenter, the
+// bridges) that the hub attaches itself when a publish goes live, on the source's loop, and
+// detaches when it ends; a publisher's session never starts them.
+//
+// Fan-out: sinks are grouped by event loop in a Relay; a published frame is posted once
+// per loop that has sinks, and the relay hands it to its sinks on that loop: one
+// cross-thread hop per loop per frame, never per sink. The stream's lock is held per
+// frame, never per sink.
 #include <boost/asio/io_context.hpp>
 
 #include <atomic>
@@ -58,10 +67,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void set_metadata(std::shared_ptr<Frame> frame, int width, int height, double fps);
   void set_codecs(std::string video, std::string audio);
 
-  // Player side, on `loop`: registers the sink and returns what it must get first
-  // (metadata, sequence headers, the GOP cache). Frames with seq <= `last_seq` that arrive
-  // through the relay afterwards were already in that list.
-  std::vector<FramePtr> attach(Sink* sink, boost::asio::io_context& loop, uint64_t& last_seq);
+  // Sink side, on `loop`: registers the sink and hands it at once, before returning, what it
+  // must get first (metadata, sequence headers, the GOP cache); the frames that follow come
+  // through the relay, each once. Returns how many frames were replayed.
+  size_t attach(Sink* sink, boost::asio::io_context& loop);
   void detach(Sink* sink, boost::asio::io_context& loop);
 
   StreamInfo info() const;
@@ -70,10 +79,15 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
  private:
   friend class StreamHub;
+  struct Attached {
+    Sink* sink;
+    uint64_t from_seq;  // frames before it were replayed by attach()
+  };
   struct Relay {
     boost::asio::io_context* loop = nullptr;
-    std::vector<Sink*> sinks;   // touched on `loop` only
+    std::vector<Attached> sinks;  // touched on `loop` only
     std::atomic<size_t> count{0};
+    void deliver(const FramePtr& frame);  // on `loop`
   };
   void begin_publish();
   void end_publish();
@@ -93,6 +107,32 @@ class Stream : public std::enable_shared_from_this<Stream> {
   StreamInfo info_;
 };
 
+// A server-side consumer of every stream (the HLS segmenter) or of some (the bridges): the
+// hub opens one sink per publish when it goes live, on the source's loop, attaches it, and
+// closes it on that loop when the publish ends (after its on_unpublish).
+class Tap {
+ public:
+  virtual ~Tap() = default;
+  // The sink to attach for this publish of `stream`, or null to skip it.
+  virtual std::unique_ptr<Sink> open(const std::shared_ptr<Stream>& stream, boost::asio::io_context& loop) = 0;
+  // The publish ended; `sink` is detached already.
+  virtual void close(std::unique_ptr<Sink> sink, const std::shared_ptr<Stream>& stream,
+                     boost::asio::io_context& loop) = 0;
+};
+
+// Who asks to publish a stream.
+struct PublishRequest {
+  // The source's event loop: its taps run there. Null: no taps (the hub's unit tests).
+  boost::asio::io_context* loop = nullptr;
+  bool takeover = false;  // stop the current publisher instead of being refused
+  // Stops this publisher (taken over, kicked). Called with the hub's lock held: post only.
+  std::function<void()> kick;
+  // False: the stream is held (nobody else may publish it) but not said to be live
+  // (on_publish) until announce(): a WebRTC publisher takes the stream when it answers, and
+  // goes live when its peer connects.
+  bool announce = true;
+};
+
 class StreamHub {
  public:
   explicit StreamHub(size_t gop_max_bytes = 8 << 20, uint32_t audio_cache_ms = 1000)
@@ -104,15 +144,16 @@ class StreamHub {
   };
   // Starts publishing `name`: conflict when someone publishes it already, unless
   // `takeover`, which stops the current publisher through the `kick` it registered.
-  // `kick` is called with the hub's lock held: it must only post. Without `announce` the
-  // stream is held (nobody else may publish it) but not said to be live (on_publish) until
-  // announce(): a WebRTC publisher takes the stream when it answers, and goes live when its
-  // peer connects.
-  Result<Ticket> start_publish(const std::string& name, bool takeover, std::function<void()> kick,
-                               bool announce = true);
-  void announce(const Ticket& ticket);  // on_publish, once, if `ticket` still publishes
-  // Ends the publish of `ticket` (a no-op when another publisher took over).
+  Result<Ticket> start_publish(const std::string& name, PublishRequest request);
+  // The publish of `ticket` is live: on_publish (once per stream going live) and the taps
+  // (once per publish). On the source's loop. A no-op for a ticket taken over.
+  void announce(const Ticket& ticket);
+  // Ends the publish of `ticket` (a no-op when another publisher took over). On the
+  // source's loop.
   void stop_publish(const Ticket& ticket);
+  // Registers a tap for every publish from now on; before any stream publishes. The tap
+  // outlives the hub's streams.
+  void add_tap(Tap& tap);
   // The stream a player attaches to (created waiting for its publisher when absent).
   std::shared_ptr<Stream> stream_for_play(const std::string& name);
   void release(const std::shared_ptr<Stream>& s);  // a player left
@@ -126,20 +167,31 @@ class StreamHub {
   std::function<void(const std::string&)> on_unpublish;
 
  private:
+  struct OpenTap {
+    Tap* tap;
+    std::unique_ptr<Sink> sink;
+  };
   struct Entry {
     std::shared_ptr<Stream> stream;
     std::function<void()> kick;
     uint64_t publisher = 0;  // 0: nobody
+    boost::asio::io_context* loop = nullptr;  // the publisher's
     bool live = false;       // on_publish said so, on_unpublish not yet
+    bool tapped = false;     // this publish opened its taps
+    std::vector<OpenTap> taps;
     size_t players = 0;
   };
   void maybe_erase(const std::string& name);  // under mu_
+  void open_taps(const Ticket& t);  // on the source's loop, without mu_
+  // Closes the taps of the publish that just ended, on its loop (under mu_: posts only).
+  void close_taps(Entry& e);
 
   const size_t gop_max_bytes_;
   const uint32_t audio_cache_ms_;
   mutable std::mutex mu_;
   uint64_t next_ticket_ = 1;
   std::map<std::string, Entry> streams_;
+  std::vector<Tap*> taps_;
 };
 
 }  // namespace onair::media

@@ -173,12 +173,14 @@ struct WebRtcService::Impl {
     std::string id = auth::random_hex(16);
     // The stream is taken now (a second publisher gets 409) and goes live (its seat too) when
     // the peer has connected.
-    auto ticket = hub.start_publish(
-        stream, config.media.takeover,
-        [this, id] {
-          asio::post(io, [this, id] { end_session(id, "stopped: taken over by another publisher or kicked by an admin"); });
-        },
-        false);
+    media::PublishRequest request;
+    request.loop = &io;
+    request.takeover = config.media.takeover;
+    request.kick = [this, id] {
+      asio::post(io, [this, id] { end_session(id, "stopped: taken over by another publisher or kicked by an admin"); });
+    };
+    request.announce = false;
+    auto ticket = hub.start_publish(stream, std::move(request));
     if (!ticket) return std::unexpected(ticket.error());
     auto [room, user] = room_and_user(owner, stream);
     PublisherOptions options;
