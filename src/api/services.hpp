@@ -14,6 +14,7 @@
 #include "core/ids.hpp"
 #include "http/router.hpp"
 #include "media/hls/hls.hpp"
+#include "media/stream/stream_access.hpp"
 #include "media/stream/stream_hub.hpp"
 #include "media/webrtc/webrtc_service.hpp"
 #include "realtime/gateway.hpp"
@@ -36,6 +37,7 @@ struct Services {
   std::atomic<bool>& ready;
   int64_t started_at_ms = 0;
   media::StreamHub& hub;
+  const media::StreamAccess& access;  // who may publish or play a stream
   hls::HlsService& hls;
   realtime::Gateway& realtime;
   webrtc::WebRtcService& webrtc;

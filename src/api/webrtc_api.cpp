@@ -22,50 +22,36 @@ namespace {
 
 constexpr size_t kMaxOfferBytes = 64 * 1024;
 
-// "<room>-<user>" for a seat's stream, else nothing.
-std::optional<std::pair<std::string, std::string>> seat_stream(const std::string& stream) {
-  auto dash = stream.find('-');
-  if (dash == std::string::npos || dash == 0 || dash + 1 == stream.size()) return std::nullopt;
-  return std::pair{stream.substr(0, dash), stream.substr(dash + 1)};
-}
-
-// A seat's stream may be published only while its user holds the seat: a member who left,
-// lost the seat or was kicked cannot come back with an old signed URL. (Captured by
-// reference: g++ 12 frees strings captured by value in a coroutine's lambda twice.)
-asio::awaitable<Result<webrtc::SessionOwner>> seated(Services& s, const std::string& room, const std::string& user) {
-  auto seats = co_await s.rooms.call([&](rooms::RoomService& svc) { return svc.seats(room); });
-  if (!seats) co_return std::unexpected(seats.error());
-  for (const auto& st : *seats)
-    if (st.user == user) co_return webrtc::SessionOwner{room, user};
-  co_return fail(ErrorCode::permission_denied, user + " has no seat in room " + room);
-}
-
-bool is_room_id(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+// A seat's stream may be published only while its user holds the seat (StreamAccess, the
+// check every protocol shares); the session then belongs to that seat's room and user.
+asio::awaitable<Result<webrtc::SessionOwner>> seated(Services& s, const std::string& stream) {
+  auto ok = co_await s.access.may_publish(stream);
+  if (!ok) co_return std::unexpected(ok.error());
+  auto seat = media::seat_of_stream(stream);
+  if (!seat) co_return webrtc::SessionOwner{};
+  co_return webrtc::SessionOwner{seat->first, seat->second};
 }
 
 // Who may publish or play: a valid signature in the query, or a bearer token.
-asio::awaitable<Result<webrtc::SessionOwner>> authorize(Services& s, const Request& req, const std::string& stream,
-                                                         auth::StreamAction action) {
+asio::awaitable<Result<webrtc::SessionOwner>> authorize(Services& s, const Request& req,
+                                                        const std::string& stream,
+                                                        auth::StreamAction action) {
   auto sign = req.query_param("sign");
   bool token = !req.header("authorization").empty() || req.query_param("token");
   if (sign || !token) {
-    bool needed = action == auth::StreamAction::publish || s.config.media.play_auth;
-    if (!needed && !sign) co_return webrtc::SessionOwner{};
     std::string expire = req.query_param("expire").value_or("");
-    if (auto ok = s.signer.verify(stream, action, expire, sign.value_or(""), unix_s()); !ok)
+    if (auto ok = s.access.check_signature(stream, action, expire, sign.value_or("")); !ok)
       co_return std::unexpected(ok.error());
-    if (action == auth::StreamAction::publish)
-      if (auto seat = seat_stream(stream); seat && is_room_id(seat->first))
-        co_return co_await seated(s, seat->first, seat->second);
+    if (action == auth::StreamAction::publish) co_return co_await seated(s, stream);
     co_return webrtc::SessionOwner{};
   }
   auto actor = authenticate(s, req);
   if (!actor) co_return std::unexpected(actor.error());
-  auto seat = seat_stream(stream);
+  auto seat = media::seat_of_stream(stream);
   if (!seat) {
     if (actor->admin()) co_return webrtc::SessionOwner{"", actor->user};
-    co_return fail(ErrorCode::permission_denied, "a token only grants seat streams (<room id>-<user id>)");
+    co_return fail(ErrorCode::permission_denied,
+                   "a token only grants seat streams (<room id>-<user id>)");
   }
   const std::string& room = seat->first;
   const std::string& user = seat->second;
@@ -77,10 +63,12 @@ asio::awaitable<Result<webrtc::SessionOwner>> authorize(Services& s, const Reque
     co_return webrtc::SessionOwner{room, actor->user};
   }
   if (!actor->admin()) {
-    if (!actor->grants.publish) co_return fail(ErrorCode::permission_denied, "the token does not grant publish");
-    if (user != actor->user) co_return fail(ErrorCode::permission_denied, "only " + user + " publishes " + stream);
+    if (!actor->grants.publish)
+      co_return fail(ErrorCode::permission_denied, "the token does not grant publish");
+    if (user != actor->user)
+      co_return fail(ErrorCode::permission_denied, "only " + user + " publishes " + stream);
   }
-  co_return co_await seated(s, room, user);
+  co_return co_await seated(s, stream);
 }
 
 Response with_links(Services& s, Response r) {
@@ -93,19 +81,24 @@ Response with_links(Services& s, Response r) {
 asio::awaitable<Response> create(Services& s, Request& req, webrtc::PeerSession::Kind kind) {
   const std::string& stream = req.param("stream");
   const char* base = kind == webrtc::PeerSession::Kind::publish ? "/v1/whip/" : "/v1/whep/";
-  if (!s.webrtc.enabled()) co_return Response::error(Error(ErrorCode::not_found, "WebRTC is disabled (webrtc.enabled)"));
+  if (!s.webrtc.enabled())
+    co_return Response::error(Error(ErrorCode::not_found, "WebRTC is disabled (webrtc.enabled)"));
   if (!auth::valid_stream_name(stream))
-    co_return Response::error(Error(ErrorCode::invalid_argument, "stream: not a valid stream name"));
+    co_return Response::error(
+        Error(ErrorCode::invalid_argument, "stream: not a valid stream name"));
   std::string_view type = req.header("content-type");
   if (auto semi = type.find(';'); semi != std::string_view::npos) type = type.substr(0, semi);
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
   if (type != "application/sdp")
-    co_return Response::error(
-        Error(ErrorCode::unsupported_media_type, "the offer must be sent as Content-Type: application/sdp"));
-  if (req.body.empty()) co_return Response::error(Error(ErrorCode::invalid_argument, "the body must be an SDP offer"));
+    co_return Response::error(Error(ErrorCode::unsupported_media_type,
+                                    "the offer must be sent as Content-Type: application/sdp"));
+  if (req.body.empty())
+    co_return Response::error(Error(ErrorCode::invalid_argument, "the body must be an SDP offer"));
   if (req.body.size() > kMaxOfferBytes)
-    co_return Response::error(Error(ErrorCode::payload_too_large, "the offer is larger than 64 KiB"));
-  auto action = kind == webrtc::PeerSession::Kind::publish ? auth::StreamAction::publish : auth::StreamAction::play;
+    co_return Response::error(
+        Error(ErrorCode::payload_too_large, "the offer is larger than 64 KiB"));
+  auto action = kind == webrtc::PeerSession::Kind::publish ? auth::StreamAction::publish
+                                                           : auth::StreamAction::play;
   auto owner = co_await authorize(s, req, stream, action);
   if (!owner) co_return Response::error(owner.error());
   // Not a ?: with co_await in both arms: g++ 12 destroys the result twice.
@@ -113,7 +106,8 @@ asio::awaitable<Response> create(Services& s, Request& req, webrtc::PeerSession:
   if (kind == webrtc::PeerSession::Kind::publish)
     answer = co_await s.webrtc.publish(stream, req.body, *owner);
   else
-    answer = co_await s.webrtc.play(stream, req.body, *owner, req.query_param("layer").value_or(""));
+    answer =
+        co_await s.webrtc.play(stream, req.body, *owner, req.query_param("layer").value_or(""));
   if (!answer) co_return Response::error(answer.error());
   Response r;
   r.status = 201;
@@ -144,22 +138,27 @@ void register_webrtc_routes(http::Router& router, Services& s) {
     r.body = std::string(embedded::webrtc_page());
     co_return r;
   });
-  router.add("POST", "/v1/whip/{stream}", [&s](Request& req) { return create(s, req, Kind::publish); });
-  router.add("POST", "/v1/whep/{stream}", [&s](Request& req) { return create(s, req, Kind::play); });
+  router.add("POST", "/v1/whip/{stream}",
+             [&s](Request& req) { return create(s, req, Kind::publish); });
+  router.add("POST", "/v1/whep/{stream}",
+             [&s](Request& req) { return create(s, req, Kind::play); });
   // The session URL is a capability: 128 random bits that only the creator was told.
-  router.add("DELETE", "/v1/whip/{stream}/{session}", [&s](Request& req) { return remove(s, req, Kind::publish); });
-  router.add("DELETE", "/v1/whep/{stream}/{session}", [&s](Request& req) { return remove(s, req, Kind::play); });
+  router.add("DELETE", "/v1/whip/{stream}/{session}",
+             [&s](Request& req) { return remove(s, req, Kind::publish); });
+  router.add("DELETE", "/v1/whep/{stream}/{session}",
+             [&s](Request& req) { return remove(s, req, Kind::play); });
   // A viewer picks a simulcast layer: {"layer": "<rid or index>"}; the switch happens at the
   // next keyframe of that layer.
-  router.add("POST", "/v1/whep/{stream}/{session}/layer", [&s](Request& req) -> asio::awaitable<Response> {
-    auto body = Body::parse(req);
-    if (!body) co_return Response::error(body.error());
-    auto layer = body->string("layer", 16, true);
-    if (!layer) co_return Response::error(layer.error());
-    auto r = co_await s.webrtc.set_layer(req.param("stream"), req.param("session"), **layer);
-    if (!r) co_return Response::error(r.error());
-    co_return Response::no_content();
-  });
+  router.add(
+      "POST", "/v1/whep/{stream}/{session}/layer", [&s](Request& req) -> asio::awaitable<Response> {
+        auto body = Body::parse(req);
+        if (!body) co_return Response::error(body.error());
+        auto layer = body->string("layer", 16, true);
+        if (!layer) co_return Response::error(layer.error());
+        auto r = co_await s.webrtc.set_layer(req.param("stream"), req.param("session"), **layer);
+        if (!r) co_return Response::error(r.error());
+        co_return Response::no_content();
+      });
 }
 
 }  // namespace onair::api

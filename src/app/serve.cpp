@@ -132,7 +132,7 @@ int serve(Config config, bool created_secrets) {
   };
   // A seat's stream publishes only while its user holds the seat; losing it stops the publish
   // on every protocol (StreamAccess) and the user's WebRTC sessions (WebRtcService).
-  media::StreamAccess access(signer, hub);
+  media::StreamAccess access(signer, hub, config.media.play_auth);
   access.seat_holder = [rooms_strand](std::string room, std::string user) {
     return rooms_strand->holds_seat(std::move(room), std::move(user));
   };
@@ -152,6 +152,7 @@ int serve(Config config, bool created_secrets) {
                          ready,
                          unix_ms(),
                          hub,
+                         access,
                          hls,
                          gateway,
                          webrtc_service};

@@ -83,18 +83,14 @@ asio::awaitable<void> until_closed(asio::ip::tcp::socket& socket) {
 }  // namespace
 
 asio::awaitable<std::optional<http::Response>> serve_flv(const Config& config, media::StreamHub& hub,
-                                                         const auth::StreamSigner& signer, http::Request& req,
+                                                         const media::StreamAccess& access, http::Request& req,
                                                          asio::ip::tcp::socket& socket, const std::string& name) {
   if (!auth::valid_stream_name(name))
     co_return http::Response::error(Error(ErrorCode::invalid_argument, "invalid stream name"));
-  if (config.media.play_auth) {
-    auto ok = signer.verify(name, auth::StreamAction::play, req.query_param("expire").value_or(""),
-                            req.query_param("sign").value_or(""), unix_s());
-    if (!ok) {
-      metrics().counter("onair_media_refusals_total", "Publish or play attempts refused", {{"reason", "signature"}}).inc();
-      co_return http::Response::error(ok.error());
-    }
-  }
+  if (auto ok = access.check_signature(name, auth::StreamAction::play, req.query_param("expire").value_or(""),
+                                       req.query_param("sign").value_or(""));
+      !ok)
+    co_return http::Response::error(ok.error());
   auto& loop = static_cast<asio::io_context&>(asio::query(socket.get_executor(), asio::execution::context));
   auto stream = hub.stream_for_play(name);
   FlvPlayer player(socket.get_executor(), config, stream);

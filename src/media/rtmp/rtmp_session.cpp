@@ -434,8 +434,7 @@ Result<void> RtmpSession::on_publish(double, uint32_t stream_id, const std::stri
     refusals("bad_name").inc();
     return refuse(stream_id, "NetStream.Publish.BadName", "invalid stream name");
   }
-  if (auto ok = access_.signer().verify(req.name, auth::StreamAction::publish, req.expire, req.sign, unix_s()); !ok) {
-    refusals("signature").inc();
+  if (auto ok = access_.check_signature(req.name, auth::StreamAction::publish, req.expire, req.sign); !ok) {
     spdlog::info("rtmp: publish refused stream={} peer={} reason={}", req.name, peer_, ok.error().message());
     return refuse(stream_id, "NetStream.Publish.Unauthorized", ok.error().message());
   }
@@ -451,7 +450,6 @@ asio::awaitable<void> RtmpSession::finish_publish() {
   PendingPublish p = std::move(*pending_publish_);
   auto self = shared_from_this();  // the checks may outlast a close
   auto refuse_seat = [&](const Error& e) {
-    refusals("seat").inc();
     spdlog::info("rtmp: publish refused stream={} peer={} reason={}", p.name, peer_, e.message());
     (void)refuse(p.stream_id, "NetStream.Publish.Unauthorized", e.message());
   };
@@ -512,12 +510,8 @@ Result<void> RtmpSession::on_play(double, uint32_t stream_id, const std::string&
     refusals("bad_name").inc();
     return refuse(stream_id, "NetStream.Play.StreamNotFound", "invalid stream name");
   }
-  if (config_.media.play_auth) {
-    if (auto ok = access_.signer().verify(req.name, auth::StreamAction::play, req.expire, req.sign, unix_s()); !ok) {
-      refusals("signature").inc();
-      return refuse(stream_id, "NetStream.Play.Failed", ok.error().message());
-    }
-  }
+  if (auto ok = access_.check_signature(req.name, auth::StreamAction::play, req.expire, req.sign); !ok)
+    return refuse(stream_id, "NetStream.Play.Failed", ok.error().message());
   play_stream_id_ = stream_id;
   authorised();
   out_.push_control(user_control_message(0, stream_id));  // StreamBegin

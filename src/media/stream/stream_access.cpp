@@ -2,7 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 
 namespace onair::media {
 
@@ -14,13 +16,36 @@ std::optional<std::pair<std::string, std::string>> seat_of_stream(const std::str
   return std::pair{room, stream.substr(dash + 1)};
 }
 
-StreamAccess::~StreamAccess() { unwatch(); }
+StreamAccess::~StreamAccess() {
+  unwatch();
+}
+
+namespace {
+void refused(const char* reason) {
+  metrics()
+      .counter("onair_media_refusals_total", "Publish or play attempts refused",
+               {{"reason", reason}})
+      .inc();
+}
+}  // namespace
+
+Result<void> StreamAccess::check_signature(const std::string& stream, auth::StreamAction action,
+                                           std::string_view expire, std::string_view sign) const {
+  if (action == auth::StreamAction::play && !play_auth_) return {};
+  auto ok = signer_.verify(stream, action, expire, sign, unix_s());
+  if (!ok) refused("signature");
+  return ok;
+}
 
 boost::asio::awaitable<Result<void>> StreamAccess::may_publish(std::string stream) const {
   auto seat = seat_of_stream(stream);
   if (!seat || !seat_holder) co_return Result<void>{};
   auto held = co_await seat_holder(seat->first, seat->second);
-  if (!held) co_return fail(ErrorCode::permission_denied, seat->second + " holds no seat in room " + seat->first);
+  if (!held) {
+    refused("seat");
+    co_return fail(ErrorCode::permission_denied,
+                   seat->second + " holds no seat in room " + seat->first);
+  }
   co_return Result<void>{};
 }
 
@@ -44,7 +69,8 @@ SeatLoss seat_loss(const bus::Event& e) {
   const auto& o = v.as_object();
   const auto* user = o.if_contains("user");
   if (!user || !user->is_string() || user->as_string().empty()) return {};
-  if (e.type == EventType::member_left) return {SeatLoss::member_left, std::string(user->as_string())};
+  if (e.type == EventType::member_left)
+    return {SeatLoss::member_left, std::string(user->as_string())};
   // taken, updated (mute), live and stopped keep the seat; left, kicked, removed... do not.
   const auto* action = o.if_contains("action");
   std::string_view a = action && action->is_string() ? std::string_view(action->as_string()) : "";
@@ -65,7 +91,8 @@ void StreamAccess::on_event(const bus::EventPtr& e) {
     return;
   }
   std::string stream = e->room + "-" + loss.user;
-  if (hub_.kick(stream)) spdlog::info("media: stopping stream={} reason=its user no longer holds the seat", stream);
+  if (hub_.kick(stream))
+    spdlog::info("media: stopping stream={} reason=its user no longer holds the seat", stream);
 }
 
 }  // namespace onair::media

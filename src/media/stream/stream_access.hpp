@@ -1,5 +1,7 @@
 #pragma once
-// StreamAccess: who may publish a stream, beyond its signed URL. A room seat's stream
+// StreamAccess: who may publish or play a stream; the one check RTMP, HTTP-FLV, HLS, WHIP and
+// WHEP all call. A signed URL's signature (API.md "Media URLs and signing") is needed to
+// publish, and to play when media.play_auth is on. Beyond the signature, a room seat's stream
 // "<room id>-<user id>" (API.md: seat streams) may be published only while that user holds
 // a seat of that room, so a member who left, lost the seat or was kicked cannot come back
 // with an old signed URL; and losing the seat (leave, kick, removal, member timeout, room
@@ -9,10 +11,10 @@
 // app, asynchronous, never blocking a loop) and announces changes on the bus, which this
 // watches. Thread-safe; one per process.
 #include <boost/asio/awaitable.hpp>
-
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "auth/stream_signer.hpp"
@@ -35,17 +37,28 @@ SeatLoss seat_loss(const bus::Event& e);
 class StreamAccess {
  public:
   // Whether `user` holds a seat in `room` now (permission_denied or not_found when not).
-  using SeatHolder = std::function<boost::asio::awaitable<Result<void>>(std::string room, std::string user)>;
+  using SeatHolder =
+      std::function<boost::asio::awaitable<Result<void>>(std::string room, std::string user)>;
 
-  StreamAccess(const auth::StreamSigner& signer, StreamHub& hub) : signer_(signer), hub_(hub) {}
+  StreamAccess(const auth::StreamSigner& signer, StreamHub& hub, bool play_auth = false)
+      : signer_(signer), hub_(hub), play_auth_(play_auth) {}
   ~StreamAccess();
   StreamAccess(const StreamAccess&) = delete;
   StreamAccess& operator=(const StreamAccess&) = delete;
 
   const auth::StreamSigner& signer() const { return signer_; }
 
-  // The publish of `stream` with a valid signature: allowed unless it is a seat's stream
-  // whose user holds no seat now. Awaited on the caller's loop.
+  // Whether playing needs a signed URL (media.play_auth).
+  bool play_needs_signature() const { return play_auth_; }
+
+  // The signature of a signed URL for `action` on `stream` (a play without play_auth needs
+  // none and passes). A refusal is counted (onair_media_refusals_total{reason="signature"}).
+  Result<void> check_signature(const std::string& stream, auth::StreamAction action,
+                               std::string_view expire, std::string_view sign) const;
+
+  // The publish of `stream`, its signature or token checked already: allowed unless it is a
+  // seat's stream whose user holds no seat now (counted as reason="seat"). Awaited on the
+  // caller's loop.
   boost::asio::awaitable<Result<void>> may_publish(std::string stream) const;
 
   // Stops seat streams whose users lose their seat, from the rooms' events.
@@ -59,6 +72,7 @@ class StreamAccess {
 
   const auth::StreamSigner& signer_;
   StreamHub& hub_;
+  const bool play_auth_;
   bus::Bus* bus_ = nullptr;
   uint64_t subscription_ = 0;
 };
