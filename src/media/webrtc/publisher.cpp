@@ -7,7 +7,6 @@
 #include "media/webrtc/codec_h264.hpp"
 #include "media/webrtc/codec_vp8.hpp"
 #include "media/webrtc/rtcp.hpp"
-#include "media/webrtc/subscriber.hpp"
 
 namespace onair::webrtc {
 namespace {
@@ -45,7 +44,8 @@ Publisher::Publisher(std::string id, std::string stream, SessionOwner owner, Neg
       negotiated_(std::move(negotiated)),
       options_(std::move(options)),
       producer_id_(random_u64()),
-      local_ssrc_(random_u32()) {
+      local_ssrc_(random_u32()),
+      router_(this->stream(), *this) {
   for (const auto& m : negotiated_.media) {
     if (m.kind == MediaKind::audio && !audio_media_) {
       audio_media_ = &m;
@@ -78,9 +78,6 @@ const NegotiatedMedia* Publisher::media(MediaKind kind) const {
   return kind == MediaKind::audio ? audio_media_ : video_media_;
 }
 
-void Publisher::add_subscriber(Subscriber* s) { subscribers_.push_back(s); }
-void Publisher::remove_subscriber(Subscriber* s) { std::erase(subscribers_, s); }
-
 void Publisher::on_transport_connected() {
   // The first keyframe comes unasked; ask anyway in case a viewer is already waiting.
   int64_t now = steady_ms();
@@ -102,7 +99,9 @@ Publisher::Layer* Publisher::layer_for(const rtp::Packet& p) {
     if (l.cache) l.cache->clear();
     return &l;
   };
-  int mid_id = audio_media_ ? audio_media_->extensions.mid : video_media_ ? video_media_->extensions.mid : 0;
+  int mid_id = audio_media_   ? audio_media_->extensions.mid
+               : video_media_ ? video_media_->extensions.mid
+                              : 0;
   if (auto mid = string_ext(p, mid_id)) {
     if (audio_media_ && *mid == audio_media_->mid) return bind(audio_);
     if (video_media_ && *mid == video_media_->mid) {
@@ -115,9 +114,10 @@ Publisher::Layer* Publisher::layer_for(const rtp::Packet& p) {
     }
     return nullptr;
   }
-  if (audio_media_ && p.payload_type() == audio_media_->codec.payload_type && audio_.ssrc == 0) return bind(audio_);
-  if (video_media_ && video_media_->rids.empty() && p.payload_type() == video_media_->codec.payload_type &&
-      video_[0].ssrc == 0)
+  if (audio_media_ && p.payload_type() == audio_media_->codec.payload_type && audio_.ssrc == 0)
+    return bind(audio_);
+  if (video_media_ && video_media_->rids.empty() &&
+      p.payload_type() == video_media_->codec.payload_type && video_[0].ssrc == 0)
     return bind(video_[0]);
   return nullptr;
 }
@@ -155,12 +155,13 @@ void Publisher::on_rtp(uint8_t* packet, size_t len, int64_t now_us) {
 
   if (layer->kind == MediaKind::audio && m.extensions.audio_level && options_.on_audio_level) {
     if (auto v = p.find_extension(uint8_t(m.extensions.audio_level)))
-      if (auto a = rtp::ext::read_audio_level(*v)) options_.on_audio_level(producer_id_, a->level, a->voice, now_ms);
+      if (auto a = rtp::ext::read_audio_level(*v))
+        options_.on_audio_level(producer_id_, a->level, a->voice, now_ms);
   }
   // Padding-only packets are the browser probing bandwidth (no RTX negotiated): keep them
   // from the viewers without leaving a hole in their sequence numbers.
   if (p.payload_size() == 0) {
-    for (Subscriber* s : subscribers_) s->skip(*layer, p.sequence_number());
+    router_.skip(*layer, p.sequence_number());
     return;
   }
   bool keyframe = false;
@@ -169,20 +170,24 @@ void Publisher::on_rtp(uint8_t* packet, size_t len, int64_t now_us) {
     keyframe = is_keyframe(m, p.payload());
     if (keyframe) ++layer->keyframes;
   }
-  for (Subscriber* s : subscribers_) s->forward(*layer, p, keyframe, now_ms);
+  router_.forward(*layer, p, keyframe, now_ms);
 }
 
 void Publisher::on_rtcp(uint8_t* packet, size_t len, int64_t now_ms) {
   rtcp::CompoundReader reader(packet, len);
   rtcp::Packet p;
   while (reader.next(p)) {
-    if (p.type != rtcp::kSenderReport) continue;  // receiver reports of a sendonly peer say nothing to us
+    if (p.type != rtcp::kSenderReport)
+      continue;  // receiver reports of a sendonly peer say nothing to us
     if (auto sr = rtcp::parse_sender_report(p)) {
       Layer* l = nullptr;
       if (audio_.ssrc == sr->sender_ssrc) l = &audio_;
       for (size_t i = 0; i < video_layer_count_; ++i)
         if (video_[i].ssrc == sr->sender_ssrc) l = &video_[i];
-      if (l) l->stats.on_sender_report(sr->info.ntp, sr->info.rtp_timestamp, now_ms * 1000);
+      if (l) {
+        l->stats.on_sender_report(sr->info.ntp, sr->info.rtp_timestamp, now_ms * 1000);
+        router_.sender_report(*l, sr->info.ntp, sr->info.rtp_timestamp);
+      }
     }
   }
 }
@@ -249,7 +254,8 @@ void Publisher::send_reports(int64_t now_ms) {
   auto add = [&](Layer& l) {
     if (!l.ssrc || !l.stats.started()) return;
     auto b = l.stats.report_block(now_ms * 1000);
-    blocks[n] = {b.ssrc, b.fraction_lost, b.cumulative_lost, b.extended_highest_seq, b.jitter, b.lsr, b.dlsr};
+    blocks[n] = {b.ssrc, b.fraction_lost, b.cumulative_lost, b.extended_highest_seq, b.jitter,
+                 b.lsr,  b.dlsr};
     media_ssrcs[n] = l.ssrc;
     ++n;
   };
@@ -265,10 +271,7 @@ void Publisher::send_reports(int64_t now_ms) {
 }
 
 void Publisher::on_end() {
-  // Viewers of a stream that stopped end too; they may come back with a new WHEP request.
-  auto subs = subscribers_;
-  subscribers_.clear();
-  for (Subscriber* s : subs) s->on_publisher_gone(this);
+  router_.close();
 }
 
 }  // namespace onair::webrtc

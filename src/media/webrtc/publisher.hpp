@@ -4,8 +4,8 @@
 // extension, RFC 8852), keeps per-layer receive statistics, asks for lost packets (NACK,
 // RFC 4585 6.2.1), sends receiver reports and transport-wide congestion feedback so the
 // browser's bandwidth estimate can grow, keeps recent video packets to answer its viewers'
-// NACKs, and hands every packet to the Subscribers of its stream. Keyframe requests from
-// viewers come here and go out as PLI, at most every keyframe_request_ms per layer.
+// NACKs, and hands every packet to its stream's Router (the viewers and the bridge). Keyframe
+// requests from viewers come here and go out as PLI, at most every keyframe_request_ms per layer.
 // Owned by the WebRtcService; everything runs on the WebRTC loop, nothing per packet
 // allocates.
 #include <array>
@@ -19,59 +19,47 @@
 #include "media/webrtc/packet_cache.hpp"
 #include "media/webrtc/peer_session.hpp"
 #include "media/webrtc/receive_stats.hpp"
+#include "media/webrtc/router.hpp"
 #include "media/webrtc/rtp_packet.hpp"
 #include "media/webrtc/twcc.hpp"
 
 namespace onair::webrtc {
 
-class Subscriber;
-
 struct PublisherOptions {
   int64_t keyframe_request_ms = 500;
   size_t packet_cache = 1024;
-  std::function<void(uint64_t producer, uint8_t level, std::optional<bool> voice, int64_t now_ms)> on_audio_level;
+  std::function<void(uint64_t producer, uint8_t level, std::optional<bool> voice, int64_t now_ms)>
+      on_audio_level;
   std::function<void()> on_connected;  // ICE and DTLS are up: media can flow
 };
 
-class Publisher final : public PeerSession {
+class Publisher final : public PeerSession, public Producer {
  public:
   static constexpr size_t kMaxLayers = 3;
 
-  // One incoming RTP stream: the audio, or one video layer.
-  struct Layer {
-    MediaKind kind = MediaKind::audio;
-    size_t index = 0;  // simulcast position (0 = first rid, lowest by convention); 0 without
-    std::string rid;
-    uint32_t ssrc = 0;  // 0 until the first packet
-    uint32_t clock_rate = 90000;
-    ReceiveStats stats{0};
-    NackGenerator nack;
-    std::unique_ptr<PacketCache> cache;  // video only
-    int64_t last_keyframe_request_ms = -1'000'000;
-    int64_t last_packet_ms = 0;
-    uint64_t packets = 0, keyframes = 0;
-    bool used = false;
-  };
+  using Layer = webrtc::Layer;  // one incoming RTP stream: the audio, or one video layer
 
-  Publisher(std::string id, std::string stream, SessionOwner owner, Negotiated negotiated, PublisherOptions options);
+  Publisher(std::string id, std::string stream, SessionOwner owner, Negotiated negotiated,
+            PublisherOptions options);
   ~Publisher() override;
 
   const Negotiated& negotiated() const { return negotiated_; }
-  const NegotiatedMedia* media(MediaKind kind) const;
+  const NegotiatedMedia* media(MediaKind kind) const override;
   // The video layers in simulcast order (1 without simulcast).
-  size_t video_layers() const { return video_layer_count_; }
-  const Layer* video_layer(size_t i) const { return i < video_layer_count_ ? &video_[i] : nullptr; }
+  size_t video_layers() const override { return video_layer_count_; }
+  const Layer* video_layer(size_t i) const override {
+    return i < video_layer_count_ ? &video_[i] : nullptr;
+  }
   const Layer& audio() const { return audio_; }
   uint64_t producer_id() const { return producer_id_; }
 
-  void add_subscriber(Subscriber* s);
-  void remove_subscriber(Subscriber* s);
-  size_t subscriber_count() const { return subscribers_.size(); }
+  // The stream's fan-out: viewers and observers attach here.
+  Router& router() { return router_; }
 
   // A viewer needs a keyframe of `layer` (PLI/FIR from it, a join, a layer switch).
-  void request_keyframe(size_t layer, int64_t now_ms);
+  void request_keyframe(size_t layer, int64_t now_ms) override;
   // The cached packet of `layer` with sequence number `seq` (for a viewer's NACK).
-  std::span<const uint8_t> cached(size_t layer, uint16_t seq) const;
+  std::span<const uint8_t> cached(size_t layer, uint16_t seq) const override;
 
   void tick(int64_t now_ms) override;
   void on_transport_connected() override;
@@ -99,7 +87,7 @@ class Publisher final : public PeerSession {
   const NegotiatedMedia* audio_media_ = nullptr;
   const NegotiatedMedia* video_media_ = nullptr;
   std::unique_ptr<twcc::TwccRecorder> twcc_;
-  std::vector<Subscriber*> subscribers_;
+  Router router_;
   int64_t next_report_ms_ = 0, next_twcc_ms_ = 0;
   uint8_t fir_seq_ = 0;  // RFC 5104 4.3.1.2: one more per new request
   Counters counters_;

@@ -18,11 +18,12 @@ T random_value() {
 
 }  // namespace
 
-Subscriber::Subscriber(std::string id, std::string stream, SessionOwner owner, Negotiated negotiated,
-                       Publisher& source, size_t layer, uint32_t drop_every)
+Subscriber::Subscriber(std::string id, std::string stream, SessionOwner owner,
+                       Negotiated negotiated, Router& router, size_t layer, uint32_t drop_every)
     : PeerSession(Kind::play, std::move(id), std::move(stream), std::move(owner)),
       negotiated_(std::move(negotiated)),
-      source_(&source),
+      router_(&router),
+      source_(&router.producer()),
       wanted_layer_(layer),
       drop_every_(drop_every) {
   for (const auto& m : negotiated_.media) {
@@ -35,12 +36,12 @@ Subscriber::Subscriber(std::string id, std::string stream, SessionOwner owner, N
     c.rewriter.emplace(random_value<uint16_t>(), random_value<uint32_t>(), m.codec.clock_rate);
     c.stats.emplace(m.local_ssrc, m.codec.clock_rate);
   }
-  video_.target = std::min(layer, source.video_layers() ? source.video_layers() - 1 : 0);
-  source.add_subscriber(this);
+  video_.target = std::min(layer, source_->video_layers() ? source_->video_layers() - 1 : 0);
+  router.add_consumer(this);
 }
 
 Subscriber::~Subscriber() {
-  if (source_) source_->remove_subscriber(this);
+  if (router_) router_->remove_consumer(this);
 }
 
 void Subscriber::on_transport_connected() {
@@ -54,7 +55,7 @@ size_t Subscriber::usable_layer(size_t wanted, int64_t now_ms) const {
   size_t n = source_ ? source_->video_layers() : 0;
   if (n <= 1) return 0;
   for (size_t i = std::min(wanted, n - 1) + 1; i-- > 0;) {
-    const Publisher::Layer* l = source_->video_layer(i);
+    const Layer* l = source_->video_layer(i);
     if (l && l->ssrc && now_ms - l->last_packet_ms < 1000) return i;
   }
   return std::min(wanted, n - 1);
@@ -69,7 +70,7 @@ void Subscriber::set_layer(size_t layer, int64_t now_ms) {
   }
 }
 
-void Subscriber::forward(const Publisher::Layer& layer, const rtp::Packet& p, bool keyframe, int64_t now_ms) {
+void Subscriber::forward(const Layer& layer, const rtp::Packet& p, bool keyframe, int64_t now_ms) {
   if (ended() || !transport_->connected()) return;
   Consumer& c = layer.kind == MediaKind::audio ? audio_ : video_;
   if (!c.media) return;
@@ -85,7 +86,7 @@ void Subscriber::forward(const Publisher::Layer& layer, const rtp::Packet& p, bo
   send(c, layer, p, switched, now_ms);
 }
 
-bool Subscriber::send(Consumer& c, const Publisher::Layer& layer, const rtp::Packet& p, bool switched,
+bool Subscriber::send(Consumer& c, const Layer& layer, const rtp::Packet& p, bool switched,
                       int64_t now_ms, bool retransmission) {
   int64_t now_us = now_ms * 1000;
   std::optional<RtpNumbers> numbers;
@@ -127,17 +128,17 @@ bool Subscriber::send(Consumer& c, const Publisher::Layer& layer, const rtp::Pac
   h.timestamp = numbers->timestamp;
   h.ssrc = c.ssrc;
   uint8_t* slot = transport_->rtp_slot();
-  size_t size = rtp::write_rtp(slot, UdpServer::kSlotSize - SrtpSession::kMaxTrailer, h, {exts, n}, p.payload());
+  size_t size = rtp::write_rtp(slot, UdpServer::kSlotSize - SrtpSession::kMaxTrailer, h, {exts, n},
+                               p.payload());
   if (!size) return false;
-  if (c.vp8)
-    c.picture_ids.rewrite({slot + size - p.payload_size(), p.payload_size()}, switched);
+  if (c.vp8) c.picture_ids.rewrite({slot + size - p.payload_size(), p.payload_size()}, switched);
   if (!transport_->commit_rtp(size)) return false;
   c.stats->on_packet_sent(numbers->timestamp, uint32_t(p.payload_size()), now_us);
   ++counters_.packets;
   return true;
 }
 
-void Subscriber::skip(const Publisher::Layer& layer, uint16_t seq) {
+void Subscriber::skip(const Layer& layer, uint16_t seq) {
   Consumer& c = layer.kind == MediaKind::audio ? audio_ : video_;
   if (!c.media || !c.rewriter->started() || c.rewriter->source() != layer.ssrc) return;
   c.rewriter->skip(layer.ssrc, seq);
@@ -152,7 +153,7 @@ void Subscriber::answer_nack(Consumer& c, uint16_t out_seq, int64_t now_ms) {
   }
   auto bytes = source_->cached(c.current, *src);
   auto p = rtp::Packet::parse(bytes);
-  const Publisher::Layer* layer = source_->video_layer(c.current);
+  const Layer* layer = source_->video_layer(c.current);
   if (bytes.empty() || !p || !layer || p->ssrc() != layer->ssrc) {
     ++counters_.nack_misses;
     return;
@@ -174,16 +175,20 @@ void Subscriber::on_rtcp(uint8_t* packet, size_t len, int64_t now_ms) {
       for (const rtcp::ReportBlock b : blocks) {
         Consumer* c = b.ssrc == audio_.ssrc ? &audio_ : b.ssrc == video_.ssrc ? &video_ : nullptr;
         if (c && c->stats)
-          c->stats->on_report_block({b.ssrc, b.fraction_lost, b.cumulative_lost, b.extended_highest_seq, b.jitter,
-                                     b.last_sr, b.delay_since_last_sr},
-                                    now_ms * 1000);
+          c->stats->on_report_block(
+              {b.ssrc, b.fraction_lost, b.cumulative_lost, b.extended_highest_seq, b.jitter,
+               b.last_sr, b.delay_since_last_sr},
+              now_ms * 1000);
       }
     } else if (p.type == rtcp::kRtpFeedback && p.count == rtcp::kFmtNack) {
       if (auto nack = rtcp::parse_nack(p); nack && nack->media_ssrc == video_.ssrc && video_.media)
         nack->for_each_lost([&](uint16_t seq) { answer_nack(video_, seq, now_ms); });
-    } else if (p.type == rtcp::kPayloadFeedback && (p.count == rtcp::kFmtPli || p.count == rtcp::kFmtFir)) {
+    } else if (p.type == rtcp::kPayloadFeedback &&
+               (p.count == rtcp::kFmtPli || p.count == rtcp::kFmtFir)) {
       ++counters_.plis;
-      if (source_ && video_.media) source_->request_keyframe(video_.current == kNoLayer ? video_.target : video_.current, now_ms);
+      if (source_ && video_.media)
+        source_->request_keyframe(video_.current == kNoLayer ? video_.target : video_.current,
+                                  now_ms);
     }
   }
 }
@@ -206,27 +211,30 @@ void Subscriber::tick(int64_t now_ms) {
     if (!c->media || !c->stats) continue;
     // The RTP time is extrapolated on the loop's steady clock; the NTP time of that same
     // instant is the wall clock's.
-    int64_t wall_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    int64_t wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
     auto info = c->stats->sender_info(now_ms * 1000, wall_us);
     if (!info) continue;
     rtcp::SenderInfo si{info->ntp, info->rtp_timestamp, info->packet_count, info->octet_count};
     len += rtcp::write_sender_report(buf + len, sizeof buf - len, c->ssrc, si);
   }
   if (len == 0) return;
-  len += rtcp::write_sdes_cname(buf + len, sizeof buf - len, video_.media ? video_.ssrc : audio_.ssrc, id());
+  len += rtcp::write_sdes_cname(buf + len, sizeof buf - len,
+                                video_.media ? video_.ssrc : audio_.ssrc, id());
   transport_->send_rtcp(buf, len);
 }
 
-void Subscriber::on_publisher_gone(Publisher* p) {
-  if (p != source_) return;
+void Subscriber::on_router_closed(Router* r) {
+  if (r != router_) return;
+  router_ = nullptr;
   source_ = nullptr;
   end("the stream stopped");
 }
 
 void Subscriber::on_end() {
-  if (source_) source_->remove_subscriber(this);
+  if (router_) router_->remove_consumer(this);
+  router_ = nullptr;
   source_ = nullptr;
 }
 

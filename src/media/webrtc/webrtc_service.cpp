@@ -221,7 +221,8 @@ struct WebRtcService::Impl {
     auto it = publishers.find(stream);
     if (it == publishers.end() || it->second->ended())
       return fail(ErrorCode::not_found, "stream " + stream + " is not being published over WebRTC");
-    Publisher& source = *it->second;
+    Router& router = it->second->router();
+    Producer& source = router.producer();
     LocalParams lp = local_params();
     lp.cname = ice_string(16);
     lp.stream_id = stream;
@@ -247,7 +248,7 @@ struct WebRtcService::Impl {
     std::string id = auth::random_hex(16);
     WebRtcTransport::Params tp = transport_params(lp, *n);
     std::string answer = n->answer;
-    auto sub = std::make_unique<Subscriber>(id, stream, owner, std::move(*n), source, wanted,
+    auto sub = std::make_unique<Subscriber>(id, stream, owner, std::move(*n), router, wanted,
                                             config.webrtc.drop_outbound_every);
     auto t = WebRtcTransport::create(*udp, tcp.get(), dtls, std::move(tp), *sub, steady_ms());
     if (!t) return std::unexpected(t.error());
@@ -258,7 +259,7 @@ struct WebRtcService::Impl {
     return Answer{id, std::move(answer)};
   }
 
-  static std::optional<size_t> layer_index(const Publisher& p, const std::string& layer) {
+  static std::optional<size_t> layer_index(const Producer& p, const std::string& layer) {
     for (size_t i = 0; i < p.video_layers(); ++i)
       if (p.video_layer(i)->rid == layer) return i;
     if (layer.size() == 1 && layer[0] >= '0' && layer[0] <= '9' && size_t(layer[0] - '0') < std::max<size_t>(1, p.video_layers()))
