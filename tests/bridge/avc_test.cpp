@@ -405,14 +405,14 @@ TEST(AvcConfig, ReadsSeveralParameterSets) {
   EXPECT_EQ(cfg->pps[1], std::string("\x68\x01", 2));
 }
 
-TEST(Flv, WritesSequenceHeader) {
+TEST(AvcFlv, WritesSequenceHeader) {
   std::string rec = build_avc_config(kBaseline640, kBaselinePps);
   std::string tag = flv_avc_sequence_header(rec);
   EXPECT_EQ(tag.substr(0, 5), std::string("\x17\x00\x00\x00\x00", 5));
   EXPECT_EQ(tag.substr(5), rec);
 }
 
-TEST(Flv, WritesFramesWithLengthPrefixesAndSignedCompositionTime) {
+TEST(AvcFlv, WritesFramesWithLengthPrefixesAndSignedCompositionTime) {
   Bytes idr = {0x65, 0x88, 0x80};
   Bytes sei = {0x06, 0x05};
   NalView nals[] = {sei, idr};
@@ -430,7 +430,7 @@ TEST(Flv, WritesFramesWithLengthPrefixesAndSignedCompositionTime) {
   EXPECT_EQ(reused, flv_avc_frame(true, 0, nals));
 }
 
-TEST(Flv, SplitsFramesFromRtmp) {
+TEST(AvcFlv, SplitsFramesFromRtmp) {
   Bytes idr(300, 0xAB);
   idr[0] = 0x65;
   Bytes sps = kHigh1080;
@@ -451,7 +451,7 @@ TEST(Flv, SplitsFramesFromRtmp) {
   EXPECT_EQ(out[1].size(), 1u);
 }
 
-TEST(Flv, SplitStopsAtALengthPastTheEnd) {
+TEST(AvcFlv, SplitStopsAtALengthPastTheEnd) {
   Bytes data = {0, 0, 0, 2, 0x41, 0x01, 0, 0, 0, 9, 0x41};
   std::vector<NalView> out;
   EXPECT_FALSE(split_avcc(data, 4, out));
