@@ -455,6 +455,21 @@ Result<Config> read_config(YAML::Node root) {
     }
   }
 
+  Section br(top.child("bridge"), "bridge");
+  br.read("jitter_ms", c.bridge.jitter_ms, err);
+  br.read("aac_kbps", c.bridge.aac_kbps, err);
+  br.read("opus_kbps", c.bridge.opus_kbps, err);
+  br.read("threads", c.bridge.threads, err);
+  br.read("vp8_transcode", c.bridge.vp8_transcode, err);
+  br.finish(err);
+  const auto& b = c.bridge;
+  if (err.empty() && (b.jitter_ms < 10 || b.jitter_ms > 2000)) err = "bridge.jitter_ms: 10..2000";
+  if (err.empty() && (b.aac_kbps < 16 || b.aac_kbps > 512)) err = "bridge.aac_kbps: 16..512";
+  if (err.empty() && (b.opus_kbps < 6 || b.opus_kbps > 510)) err = "bridge.opus_kbps: 6..510";
+  if (err.empty() && (b.threads < 1 || b.threads > 64)) err = "bridge.threads: 1..64";
+  if (err.empty() && b.vp8_transcode != "on_demand" && b.vp8_transcode != "off")
+    err = "bridge.vp8_transcode: on_demand or off";
+
   top.finish(err);
 
   if (err.empty() && c.node_id > 1023) err = "node_id: must be 0..1023";

@@ -175,6 +175,15 @@ struct WebRtcConfig {
   uint32_t drop_outbound_every = 0;       // tests only: lose every Nth video packet to viewers
 };
 
+// The bridge between WebRTC and RTMP/HTTP-FLV/HLS (media/bridge/).
+struct BridgeConfig {
+  uint32_t jitter_ms = 150;   // a missing WHIP packet is waited for this long, then its frame dropped
+  uint32_t aac_kbps = 128;    // Opus -> AAC for RTMP, FLV and HLS players of a WHIP stream
+  uint32_t opus_kbps = 64;    // AAC -> Opus for WHEP viewers of an RTMP stream
+  uint32_t threads = 1;       // worker threads for codec work (never on an event loop)
+  std::string vp8_transcode = "on_demand";  // on_demand | off: VP8 -> H.264 for non-WebRTC players
+};
+
 struct Config {
   uint32_t node_id = 1;
   std::string data_dir = "./onair-data";
@@ -194,6 +203,7 @@ struct Config {
   WebhookDelivery webhook_delivery;
   RealtimeConfig realtime;
   WebRtcConfig webrtc;
+  BridgeConfig bridge;
 };
 
 // Loads `path` (empty: defaults only), then applies `environ`-style overrides

@@ -8,6 +8,9 @@
 //             NACKs were sent and answered and the viewer still decodes.
 //   simulcast {base, whip, whep, layer_url}: 1280x720 published as q/h/f; the viewer asks
 //             for each layer in turn and must see 320, 640 and 1280 wide frames.
+//   publish   {base, whip, token?, hold_ms, stop_file?}: one page publishes its camera and
+//             microphone until hold_ms passed or stop_file exists (the test plays the stream
+//             over RTMP, FLV and HLS meanwhile); passes when video and audio were sent.
 //   meeting   {base, members: [{whip, wheps: [..]}, ..], rt, room}: every member publishes and
 //             plays the others, only the first with its microphone on; the first member also
 //             listens on the realtime WebSocket `rt` for the room's active_speaker events
@@ -144,6 +147,18 @@ try {
       if (ok || Date.now() > deadline) break;
       await sleep(500);
     }
+  } else if (scenario === "publish") {
+    // Publishes for `hold_ms` (another client watches the stream meanwhile), or until the
+    // file `stop_file` exists; passes when the publisher sent video and audio all along.
+    const sender = await page();
+    await sender.evaluate(async ({ whip, token }) => { window.s = await window.onair.publish(whip, { token }); }, args);
+    const { existsSync } = await import("node:fs");
+    const deadline = Date.now() + (args.hold_ms || 30000);
+    while (Date.now() < deadline && !(args.stop_file && existsSync(args.stop_file))) await sleep(250);
+    const st = await sender.evaluate(() => window.onair.stats(window.s));
+    result.sender = st;
+    const sent = (kind) => st.outbound.some((o) => o.kind === kind && o.packetsSent > 100);
+    ok = st.transport && st.transport.dtlsState === "connected" && sent("video") && sent("audio");
   } else {
     result.error = "unknown scenario " + scenario;
   }

@@ -8,9 +8,15 @@
 
 #include <array>
 #include <cstdio>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "harness.hpp"
+#include "media_clients.hpp"
 #include "ws_client.hpp"
 
 namespace onair::testing {
@@ -37,7 +43,7 @@ std::pair<int, std::string> browser(const std::string& scenario, const json::obj
 }
 
 struct Seat {
-  std::string token, stream, whip, whep;
+  std::string token, stream, whip, whep, rtmp, flv, hls;
 };
 
 // A room of `kind` where each of `users` joined and took a seat; their seat URLs.
@@ -54,7 +60,11 @@ std::vector<Seat> seated_room(Server& s, const std::string& kind, const std::vec
     auto o = taken.json().as_object();
     seat.stream = std::string(o["stream"].as_string());
     seat.whip = std::string(o["publish"].as_object()["whip"].as_string());
-    seat.whep = std::string(o["play"].as_object()["whep"].as_string());
+    auto& play = o["play"].as_object();
+    seat.whep = std::string(play["whep"].as_string());
+    seat.rtmp = std::string(play["rtmp"].as_string());
+    seat.flv = std::string(play["flv"].as_string());
+    seat.hls = std::string(play["hls"].as_string());
     out.push_back(seat);
   }
   return out;
@@ -152,6 +162,134 @@ TEST(WebRtcBrowser, ThreePersonMeetingEachSeesTheOtherTwo) {
   EXPECT_EQ(status, 0) << out;
   // Only ann's microphone is on: the room hears that ann speaks.
   EXPECT_NE(out.find("\"speakers\":[\"ann\""), std::string::npos) << "no active_speaker event for ann: " << out;
+}
+
+// The stream as /v1/admin/streams shows it, once it has both codecs; empty after `ms`.
+json::object stream_info(Server& s, const std::string& name, int ms) {
+  auto end = Clock::now() + std::chrono::milliseconds(ms);
+  while (Clock::now() < end) {
+    auto r = s.get("/v1/admin/streams", s.admin());
+    if (r.status == 200) {
+      for (const auto& v : r.json().as_object()["streams"].as_array()) {
+        const auto& o = v.as_object();
+        if (o.at("name").as_string() == name && o.at("video_codec").as_string() == "h264" &&
+            o.at("audio_codec").as_string() == "aac")
+          return o;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return {};
+}
+
+// What ffprobe says of a URL's streams: "h264 640x480" / "aac 48000" lines.
+std::string probe(const std::string& url) {
+  return run("timeout 30 ffprobe -v error -show_entries stream=codec_name,width,height,sample_rate -of "
+             "compact=p=0:nk=1 '" + url + "' 2>&1");
+}
+
+// Decodes `secs` of a URL with ffmpeg; what it printed (nothing when every frame decoded).
+std::string decode(const std::string& url, int secs) {
+  return run("timeout 60 ffmpeg -nostdin -hide_banner -v error -i '" + url + "' -t " + std::to_string(secs) +
+             " -f null - 2>&1; echo exit=$?");
+}
+
+// The largest distance between the latest audio and the latest video timestamp while
+// reading `secs` of the URL in the order the packets come (after each track's first).
+double av_skew_ms(const std::string& url, int secs) {
+  std::string csv = run("timeout 40 ffprobe -v error -read_intervals %+" + std::to_string(secs) +
+                        " -show_entries packet=codec_type,pts_time -of csv=p=0 '" + url + "' 2>/dev/null");
+  std::istringstream in(csv);
+  std::string line;
+  double audio = -1, video = -1, worst = 0;
+  while (std::getline(in, line)) {
+    auto comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    double t = std::atof(line.c_str() + comma + 1);
+    (line.starts_with("audio") ? audio : video) = t;
+    if (audio >= 0 && video >= 0) worst = std::max(worst, std::abs(audio - video) * 1000);
+  }
+  return audio < 0 || video < 0 ? 1e9 : worst;
+}
+
+TEST(WebRtcBrowser, AWhipSeatPlaysOverRtmpFlvAndHls) {
+  // H.264 from the browser, so the bridge forwards the video as it came and converts Opus.
+  Server s(config("webrtc:\n  video_codecs: [H264]\nhls:\n  segment_s: 1\n"));
+  s.start();
+  std::string room;
+  auto seats = seated_room(s, "live", {"alice"}, room);
+  const Seat& seat = seats[0];
+  std::string stop = ::testing::TempDir() + "onair-publish-stop-" + std::to_string(::getpid());
+  std::filesystem::remove(stop);
+  std::pair<int, std::string> published;
+  std::thread page([&] {
+    published = browser("publish", {{"base", base(s)}, {"whip", seat.whip}, {"hold_ms", 90000}, {"stop_file", stop}});
+  });
+  auto info = stream_info(s, seat.stream, 30000);
+  EXPECT_FALSE(info.empty()) << "the WHIP stream never showed h264 + aac in /v1/admin/streams";
+  if (!info.empty()) {
+    EXPECT_EQ(info["width"].as_int64(), 640);
+    EXPECT_EQ(info["height"].as_int64(), 480);
+    for (const std::string& url : {seat.flv, seat.rtmp}) {
+      std::string p = probe(url);
+      EXPECT_NE(p.find("h264|640|480"), std::string::npos) << url << ": " << p;
+      EXPECT_NE(p.find("aac|48000"), std::string::npos) << url << ": " << p;
+      std::string out = decode(url, 8);
+      EXPECT_EQ(out, "exit=0\n") << url << ": " << out;
+    }
+    double skew = av_skew_ms(seat.flv, 6);
+    EXPECT_LT(skew, 100) << "audio and video timestamps apart over FLV by " << skew << " ms";
+    // HLS: the segmenter is a tap of every stream; segments appear once keyframes do.
+    bool playlist = false;
+    for (int i = 0; i < 100 && !playlist; ++i) {
+      playlist = run("curl -s '" + seat.hls + "'").find("#EXTINF") != std::string::npos;
+      if (!playlist) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_TRUE(playlist) << "no HLS segment for the WHIP stream";
+    std::string p = probe(seat.hls);
+    EXPECT_NE(p.find("h264|640|480"), std::string::npos) << p;
+    EXPECT_NE(p.find("aac|48000"), std::string::npos) << p;
+    std::string out = decode(seat.hls, 4);
+    EXPECT_EQ(out, "exit=0\n") << "hls: " << out;
+    auto m = s.get("/metrics", "").body;
+    EXPECT_NE(m.find("onair_bridge_frames_total{direction=\"webrtc_to_rtmp\",kind=\"video\"}"), std::string::npos);
+  }
+  std::ofstream(stop) << "stop";
+  page.join();
+  std::filesystem::remove(stop);
+  EXPECT_EQ(published.first, 0) << published.second;
+}
+
+TEST(WebRtcBrowser, AVp8WhipStreamIsRefusedOverRtmpFlvAndHlsWithAReason) {
+  Server s(config("webrtc:\n  video_codecs: [VP8]\n"));
+  s.start();
+  std::string room;
+  auto seats = seated_room(s, "live", {"alice"}, room);
+  const Seat& seat = seats[0];
+  std::string stop = ::testing::TempDir() + "onair-publish-stop-vp8-" + std::to_string(::getpid());
+  std::filesystem::remove(stop);
+  std::pair<int, std::string> published;
+  std::thread page([&] {
+    published = browser("publish", {{"base", base(s)}, {"whip", seat.whip}, {"hold_ms", 60000}, {"stop_file", stop}});
+  });
+  // Published (held from the WHIP answer on): an FLV request answers at once, no waiting.
+  bool listed = false;
+  for (int i = 0; i < 150 && !listed; ++i) {
+    listed = s.get("/v1/admin/streams", s.admin()).body.find("\"" + seat.stream + "\"") != std::string::npos;
+    if (!listed) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(listed);
+  auto flv = s.get(seat.flv.substr(seat.flv.find("/live/")), "");
+  EXPECT_EQ(flv.status, 415) << flv.body;
+  EXPECT_NE(flv.body.find("VP8"), std::string::npos) << flv.body;
+  auto hls = s.get(seat.hls.substr(seat.hls.find("/live/")), "");
+  EXPECT_EQ(hls.status, 415) << hls.body;
+  std::string rtmp = run("timeout 20 ffprobe -v error '" + seat.rtmp + "' 2>&1");
+  EXPECT_NE(rtmp.find("VP8"), std::string::npos) << rtmp;
+  std::ofstream(stop) << "stop";
+  page.join();
+  std::filesystem::remove(stop);
+  EXPECT_EQ(published.first, 0) << published.second;
 }
 
 }  // namespace

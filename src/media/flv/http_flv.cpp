@@ -92,6 +92,8 @@ asio::awaitable<std::optional<http::Response>> serve_flv(const Config& config, m
       !ok)
     co_return http::Response::error(ok.error());
   auto& loop = static_cast<asio::io_context&>(asio::query(socket.get_executor(), asio::execution::context));
+  if (std::string why = hub.refusal(name); !why.empty())
+    co_return http::Response::error(Error(ErrorCode::unsupported_media_type, why));
   auto stream = hub.stream_for_play(name);
   FlvPlayer player(socket.get_executor(), config, stream);
   std::string head =

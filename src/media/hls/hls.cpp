@@ -96,6 +96,7 @@ void HlsSegmenter::on_frame(const media::FramePtr& f) {
 }
 
 std::unique_ptr<media::Sink> HlsService::open(const std::shared_ptr<media::Stream>& stream, boost::asio::io_context&) {
+  if (!stream->refusal().empty()) return nullptr;  // nothing HLS can carry (serve_hls says why)
   std::shared_ptr<HlsPlaylist> pl;
   bool republish = false;
   {

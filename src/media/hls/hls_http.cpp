@@ -2,7 +2,7 @@
 
 namespace onair::hls {
 
-http::Response serve_hls(const HlsService& hls, const media::StreamAccess& access,
+http::Response serve_hls(const HlsService& hls, const media::StreamHub& hub, const media::StreamAccess& access,
                          const http::Request& req, const std::string& file) {
   using http::Response;
   auto not_found = [&] {
@@ -33,6 +33,8 @@ http::Response serve_hls(const HlsService& hls, const media::StreamAccess& acces
       return Response::error(ok.error());
     query = "expire=" + expire + "&sign=" + sign;
   }
+  if (std::string why = hub.refusal(name); !why.empty())
+    return Response::error(Error(ErrorCode::unsupported_media_type, why));
   auto pl = hls.playlist(name);
   if (!pl) return not_found();
   Response r;

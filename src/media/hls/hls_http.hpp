@@ -11,7 +11,7 @@
 namespace onair::hls {
 
 // Serves `file` (what follows /live/): a playlist or a segment, else 404.
-http::Response serve_hls(const HlsService& hls, const media::StreamAccess& access,
+http::Response serve_hls(const HlsService& hls, const media::StreamHub& hub, const media::StreamAccess& access,
                          const http::Request& req, const std::string& file);
 
 }  // namespace onair::hls

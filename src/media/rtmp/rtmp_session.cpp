@@ -512,6 +512,10 @@ Result<void> RtmpSession::on_play(double, uint32_t stream_id, const std::string&
   }
   if (auto ok = access_.check_signature(req.name, auth::StreamAction::play, req.expire, req.sign); !ok)
     return refuse(stream_id, "NetStream.Play.Failed", ok.error().message());
+  if (std::string why = hub_.refusal(req.name); !why.empty()) {
+    refusals("codec").inc();
+    return refuse(stream_id, "NetStream.Play.Failed", why);
+  }
   play_stream_id_ = stream_id;
   authorised();
   out_.push_control(user_control_message(0, stream_id));  // StreamBegin

@@ -89,6 +89,7 @@ void Stream::begin_publish() {
   gop_.clear();
   gop_bytes_ = 0;
   tracks_ = Tracks{};
+  refusal_.clear();
   info_ = StreamInfo{};
   info_.name = name_;
   info_.started_ms = unix_ms();
@@ -126,6 +127,7 @@ size_t Stream::attach(Sink* sink, boost::asio::io_context& loop) {
     // What is published from now on comes through the relay; what came before, from here.
     (*it)->sinks.push_back(Attached{sink, next_seq_});
     (*it)->count.fetch_add(1, std::memory_order_relaxed);
+    sinks_.fetch_add(1, std::memory_order_relaxed);
     if (sink->is_player()) ++players_;
     start.reserve(gop_.size() + 3);
     if (metadata_) start.push_back(metadata_);
@@ -146,9 +148,20 @@ void Stream::detach(Sink* sink, boost::asio::io_context& loop) {
     if (pos != r->sinks.end()) {
       r->sinks.erase(pos);
       r->count.fetch_sub(1, std::memory_order_relaxed);
+      sinks_.fetch_sub(1, std::memory_order_relaxed);
       if (sink->is_player() && players_ > 0) --players_;
     }
   }
+}
+
+void Stream::set_refusal(std::string reason) {
+  std::lock_guard lock(mu_);
+  refusal_ = std::move(reason);
+}
+
+std::string Stream::refusal() const {
+  std::lock_guard lock(mu_);
+  return refusal_;
 }
 
 Tracks Stream::tracks() const {
@@ -294,6 +307,13 @@ bool StreamHub::kick(const std::string& name) {
   if (it == streams_.end() || it->second.publisher == 0 || !it->second.kick) return false;
   it->second.kick();
   return true;
+}
+
+std::string StreamHub::refusal(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(name);
+  if (it == streams_.end() || it->second.publisher == 0) return {};
+  return it->second.stream->refusal();
 }
 
 std::vector<StreamInfo> StreamHub::list() const {

@@ -72,6 +72,13 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // through the relay, each once. Returns how many frames were replayed.
   size_t attach(Sink* sink, boost::asio::io_context& loop);
   void detach(Sink* sink, boost::asio::io_context& loop);
+  // Sinks attached now (players and taps), from any thread: a bridge works only while > 0.
+  size_t sinks() const { return sinks_.load(std::memory_order_relaxed); }
+
+  // Why this publish cannot be played over RTMP, HTTP-FLV or HLS (a WebRTC stream in a
+  // codec the bridge does not convert); empty when it can. Cleared by the next publish.
+  void set_refusal(std::string reason);
+  std::string refusal() const;
 
   StreamInfo info() const;
   bool publishing() const { return publishing_.load(); }
@@ -104,6 +111,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   size_t gop_bytes_ = 0;
   std::vector<std::shared_ptr<Relay>> relays_;
   size_t players_ = 0;  // attached sinks that are players
+  std::atomic<size_t> sinks_{0};
+  std::string refusal_;
   StreamInfo info_;
 };
 
@@ -157,6 +166,8 @@ class StreamHub {
   // The stream a player attaches to (created waiting for its publisher when absent).
   std::shared_ptr<Stream> stream_for_play(const std::string& name);
   void release(const std::shared_ptr<Stream>& s);  // a player left
+  // Stream::refusal() of `name` while it is published; empty otherwise.
+  std::string refusal(const std::string& name) const;
   // Stops the publisher of `name`; false when nobody publishes it.
   bool kick(const std::string& name);
 

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 
 #include "auth/crypto.hpp"
 #include "core/log.hpp"
+#include "media/bridge/rtp_to_frames.hpp"
 #include "media/stream/stream_access.hpp"
 #include "media/webrtc/active_speaker.hpp"
 #include "media/webrtc/certificate.hpp"
@@ -95,6 +97,8 @@ struct WebRtcService::Impl {
   std::vector<sdp::Candidate> candidates;
   Capabilities caps;
   std::unique_ptr<asio::steady_timer> timer;
+  // Codec work of the bridges (bridge.threads), never on the WebRTC loop.
+  asio::thread_pool codec_pool;
   bool stopped = false;
 
   struct Entry {
@@ -102,6 +106,8 @@ struct WebRtcService::Impl {
     std::optional<media::StreamHub::Ticket> ticket;  // publish sessions
     std::string room;                                 // for active speakers
     bool retired = false;
+    // A publish's bridge to RTMP/FLV/HLS (after `session`: it goes first).
+    std::unique_ptr<bridge::RtpToFrames> to_frames;
   };
   std::unordered_map<std::string, Entry> sessions;  // by id
   std::unordered_map<std::string, Publisher*> publishers;  // by stream
@@ -122,7 +128,7 @@ struct WebRtcService::Impl {
            gone_retransmits = 0;
 
   Impl(const Config& c, EventLoops& l, media::StreamHub& h, WebRtcService& s)
-      : config(c), loops(l), hub(h), self(s), io(l.at(0)) {
+      : config(c), loops(l), hub(h), self(s), io(l.at(0)), codec_pool(c.bridge.threads) {
     caps.video_codecs = config.webrtc.video_codecs;
   }
 
@@ -208,7 +214,12 @@ struct WebRtcService::Impl {
     if (!room.empty()) speakers[room].producers[pub->producer_id()] = {user, stream};
     if (auto it = publishers.find(stream); it != publishers.end()) end_session(it->second->id(), "replaced");
     publishers[stream] = pub.get();
-    Entry e{std::move(pub), std::move(*ticket), room, false};
+    bridge::RtpToFramesOptions bo;
+    bo.jitter_ms = config.bridge.jitter_ms;
+    bo.aac_kbps = config.bridge.aac_kbps;
+    bo.keyframe_every_s = config.hls.segment_s;
+    auto to_frames = std::make_unique<bridge::RtpToFrames>(ticket->stream, pub->router(), bo, codec_pool.get_executor());
+    Entry e{std::move(pub), std::move(*ticket), room, false, std::move(to_frames)};
     sessions.emplace(id, std::move(e));
     ++n_publishers;
     spdlog::info("webrtc: publish started stream={} session={}", stream, id);
@@ -287,6 +298,7 @@ struct WebRtcService::Impl {
     if (s.kind() == PeerSession::Kind::publish) {
       auto* pub = static_cast<Publisher*>(&s);
       if (auto it = publishers.find(s.stream()); it != publishers.end() && it->second == pub) publishers.erase(it);
+      e.to_frames.reset();  // before the publish ends: nothing more goes into the stream
       if (e.ticket) hub.stop_publish(*e.ticket);
       e.ticket.reset();
       if (auto rs = speakers.find(e.room); rs != speakers.end()) {
@@ -321,6 +333,7 @@ struct WebRtcService::Impl {
       if (!e.session->ended()) {
         e.session->transport().tick(now);
         if (!e.session->ended()) e.session->tick(now);
+        if (e.to_frames && !e.session->ended()) e.to_frames->tick(now);
       }
       if (e.session->ended()) {
         retire(e);
