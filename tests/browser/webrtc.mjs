@@ -157,7 +157,7 @@ try {
     while (Date.now() < deadline && !(args.stop_file && existsSync(args.stop_file))) await sleep(250);
     const st = await sender.evaluate(() => window.onair.stats(window.s));
     result.sender = st;
-    const sent = (kind) => st.outbound.some((o) => o.kind === kind && o.packetsSent > 100);
+    const sent = (kind) => st.outbound.some((o) => o.kind === kind && o.packetsSent > 20);
     ok = st.transport && st.transport.dtlsState === "connected" && sent("video") && sent("audio");
   } else {
     result.error = "unknown scenario " + scenario;

@@ -170,7 +170,8 @@ json::object stream_info(Server& s, const std::string& name, int ms) {
   while (Clock::now() < end) {
     auto r = s.get("/v1/admin/streams", s.admin());
     if (r.status == 200) {
-      for (const auto& v : r.json().as_object()["streams"].as_array()) {
+      json::value doc = r.json();  // kept: a range-for over a temporary's member dangles
+      for (const auto& v : doc.as_object()["streams"].as_array()) {
         const auto& o = v.as_object();
         if (o.at("name").as_string() == name && o.at("video_codec").as_string() == "h264" &&
             o.at("audio_codec").as_string() == "aac")
@@ -217,7 +218,7 @@ TEST(WebRtcBrowser, AWhipSeatPlaysOverRtmpFlvAndHls) {
   Server s(config("webrtc:\n  video_codecs: [H264]\nhls:\n  segment_s: 1\n"));
   s.start();
   std::string room;
-  auto seats = seated_room(s, "live", {"alice"}, room);
+  auto seats = seated_room(s, "call", {"alice"}, room);
   const Seat& seat = seats[0];
   std::string stop = ::testing::TempDir() + "onair-publish-stop-" + std::to_string(::getpid());
   std::filesystem::remove(stop);
@@ -264,7 +265,7 @@ TEST(WebRtcBrowser, AVp8WhipStreamIsRefusedOverRtmpFlvAndHlsWithAReason) {
   Server s(config("webrtc:\n  video_codecs: [VP8]\n"));
   s.start();
   std::string room;
-  auto seats = seated_room(s, "live", {"alice"}, room);
+  auto seats = seated_room(s, "call", {"alice"}, room);
   const Seat& seat = seats[0];
   std::string stop = ::testing::TempDir() + "onair-publish-stop-vp8-" + std::to_string(::getpid());
   std::filesystem::remove(stop);

@@ -58,10 +58,10 @@ std::atomic<uint64_t>& transcode_us() {
 int64_t ntp_ms(uint64_t ntp) { return int64_t(ntp >> 32) * 1000 + int64_t(((ntp & 0xFFFFFFFFull) * 1000) >> 32); }
 
 std::string on_metadata(int width, int height) {
-  using rtmp::amf0::Value;
+  using amf0::Value;
   std::string body;
-  rtmp::amf0::encode(body, Value::str("onMetaData"));
-  rtmp::amf0::encode(body, Value::ecma_array_of({{"width", Value::num(width)},
+  amf0::encode(body, Value::str("onMetaData"));
+  amf0::encode(body, Value::ecma_array_of({{"width", Value::num(width)},
                                                  {"height", Value::num(height)},
                                                  {"videocodecid", Value::num(7)},
                                                  {"audiocodecid", Value::num(10)},
