@@ -23,6 +23,9 @@ Result<OpusEncoder> OpusEncoder::create(const OpusEncoderSettings& s) {
   if (err != OPUS_OK || !e.enc_) return opus_fail(err, "opus encoder: opus_encoder_create");
   e.channels_ = s.channels;
   if (auto ok = e.set_bitrate(s.bitrate_bps); !ok) return std::unexpected(ok.error());
+  if (int err = opus_encoder_ctl(e.enc_.get(), OPUS_SET_COMPLEXITY(s.complexity)); err != OPUS_OK) {
+    return opus_fail(err, "opus encoder: complexity " + std::to_string(s.complexity));
+  }
   if (s.inband_fec) {
     err = opus_encoder_ctl(e.enc_.get(), OPUS_SET_INBAND_FEC(1));
     if (err == OPUS_OK) {
