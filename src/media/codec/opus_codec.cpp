@@ -101,6 +101,8 @@ Result<int> OpusDecoder::decode_fec(std::span<const uint8_t> next, int samples,
 }
 
 Result<int> OpusDecoder::packet_samples(std::span<const uint8_t> packet) const {
+  // libopus declares the data non-null, even for a length of zero.
+  if (packet.empty()) return opus_fail(OPUS_INVALID_PACKET, "opus decoder: empty packet");
   int n = opus_packet_get_nb_samples(packet.data(), opus_int32(packet.size()), sample_rate_);
   if (n < 0) return opus_fail(n, "opus decoder: packet duration");
   // A code 3 packet may announce zero frames (RFC 6716 3.2.5): not a packet to decode.
