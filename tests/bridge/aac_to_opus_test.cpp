@@ -121,6 +121,28 @@ TEST(AacToOpus, TranscodesAacAt44100And48000WithExactTimestamps) {
   }
 }
 
+TEST(AacToOpus, TranscodesEveryRateFrom8To96kHz) {
+  for (int rate : {8000, 16000, 22050, 32000, 88200, 96000}) {
+    SCOPED_TRACE(rate);
+    auto aac = aac_sine(rate, 2, 1.0);
+    auto bridge = AacToOpus::create(bytes(aac.asc), 64);
+    ASSERT_TRUE(bridge) << bridge.error().message();
+    std::vector<OpusFrame> frames;
+    for (size_t k = 0; k < aac.packets.size(); ++k) {
+      bridge->push(aac.packets[k], aac.pts_ms(k), frames);
+    }
+    bridge->flush(frames);
+    expect_exact_timestamps(frames, 0);
+    const double in48 = double(aac.packets.size()) * 1024 * kRate / rate;
+    EXPECT_NEAR(double(frames.size()) * kFrame, in48, kFrame);
+    EXPECT_EQ(bridge->counters().filled_samples + bridge->counters().decode_errors, 0u);
+    auto left = test_signal::channel(decode(frames), 2, 0);
+    std::span<const float> steady(left.data() + left.size() / 4, left.size() / 2);
+    EXPECT_NEAR(test_signal::zero_crossing_frequency(steady, kRate), 1000, 15);
+    EXPECT_GT(test_signal::tone_amplitude(steady, 1000, kRate), 0.4);
+  }
+}
+
 TEST(AacToOpus, MonoAacComesOutOnBothChannelsAtItsLevel) {
   auto aac = aac_sine(44100, 1, 1.0);
   auto bridge = AacToOpus::create(bytes(aac.asc), 64);

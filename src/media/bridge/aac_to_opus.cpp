@@ -48,8 +48,9 @@ AacToOpus::AacToOpus(AacConfig config, codec::AudioDecoder decoder, codec::OpusE
       // RTMP runs over TCP: nothing is reordered, and a publisher's clock that runs a
       // little slow is followed, not dropped, until it is a second behind.
       timeline_({.tolerance = kTolerance, .max_gap = kMaxGap, .max_late = kMaxGap}),
-      // A second of audio: room for any frame and the resampler's filter.
-      fifo_(size_t(kSampleRate) * kChannels) {}
+      // Room for the largest frame (HE-AAC's 2048 at 96 kHz resampled, plus what waits
+      // for a whole Opus frame); a long silence fill grows it once.
+      fifo_(size_t(8192) * kChannels) {}
 
 void AacToOpus::push(std::span<const uint8_t> raw, int64_t pts_ms, std::vector<OpusFrame>& out) {
   ++counters_.packets;
@@ -180,7 +181,7 @@ void AacToOpus::drain_resampler() {
 
 float* AacToOpus::fifo_tail(int samples) {
   const size_t need = (fifo_samples_ + size_t(std::max(samples, 0))) * kChannels;
-  if (fifo_.size() < need) fifo_.resize(need);  // only for a second's gap or more
+  if (fifo_.size() < need) fifo_.resize(need);  // a long gap's silence; then never again
   return fifo_.data() + fifo_samples_ * kChannels;
 }
 
