@@ -134,6 +134,10 @@ TEST(AudioCodec, RefusesUnknownCodecsAndBadSettings) {
   EXPECT_FALSE(AudioEncoder::create({.channels = 0}));
   EXPECT_FALSE(AudioEncoder::create({.sample_format = AV_SAMPLE_FMT_S16}));  // AAC takes FLTP
   EXPECT_FALSE(AudioDecoder::create({.codec = AV_CODEC_ID_NONE}));
+  auto bad_option = AudioEncoder::create({.options = {{"no_such_option", "1"}}});
+  ASSERT_FALSE(bad_option);
+  EXPECT_NE(bad_option.error().message().find("no_such_option"), std::string::npos);
+  EXPECT_TRUE(AudioEncoder::create({.options = {{"aac_coder", "fast"}}}));
 }
 
 }  // namespace

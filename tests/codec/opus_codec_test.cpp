@@ -100,6 +100,7 @@ TEST(OpusCodec, RefusesAMalformedPacketAndKeepsDecoding) {
   EXPECT_EQ(n.error().code(), ErrorCode::invalid_argument);
   EXPECT_FALSE(dec->packet_samples(bad));
   EXPECT_FALSE(dec->decode({}, pcm));
+  EXPECT_FALSE(dec->packet_samples({}));
   auto packets = encode_sine(*enc, 2, 1);
   EXPECT_TRUE(dec->decode(packets[0], pcm));
   // A buffer too small for the packet is refused, not overrun.

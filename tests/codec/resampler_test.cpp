@@ -54,8 +54,13 @@ TEST(Resampler, UpmixesMonoPlanarToInterleavedStereo) {
   ASSERT_EQ(out.size(), in.size() * 2);  // same rate: no filter, no delay
   for (size_t i = 0; i < in.size(); i += 97) {
     EXPECT_FLOAT_EQ(out[2 * i], out[2 * i + 1]);
-    EXPECT_NEAR(out[2 * i], in[i], 0.5 * std::abs(in[i]) + 1e-6);  // mono spreads to both
+    EXPECT_FLOAT_EQ(out[2 * i], in[i]);  // on both channels at its own level
   }
+  // reset() keeps the mix.
+  ASSERT_TRUE(r->reset());
+  auto again = run(*r, in, 1);
+  ASSERT_EQ(again.size(), out.size());
+  EXPECT_FLOAT_EQ(again[2 * 100], in[100]);
 }
 
 TEST(Resampler, InjectedSilenceComesOutAsSamples) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <numbers>
+#include <random>
 #include <span>
 #include <vector>
 
@@ -20,6 +21,14 @@ inline std::vector<float> sine(int rate, int channels, int samples, double freq,
     for (int c = 0; c < channels; ++c) out[size_t(i) * channels + c] = v;
   }
   return out;
+}
+
+// Adds white noise of peak `amplitude` (fixed seed): a microphone's floor. Encoders'
+// speed on a pure digital tone is not what they cost on real audio.
+inline void add_noise(std::vector<float>& x, double amplitude, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> noise(-float(amplitude), float(amplitude));
+  for (float& v : x) v += noise(rng);
 }
 
 // One channel out of interleaved audio.

@@ -155,7 +155,7 @@ std::string flv_aac_frame(std::span<const uint8_t> raw) {
   body.reserve(2 + raw.size());
   body += char(kFlvAacTagHeader);
   body += '\1';  // AACPacketType 1: raw access unit
-  body.append(reinterpret_cast<const char*>(raw.data()), raw.size());
+  if (!raw.empty()) body.append(reinterpret_cast<const char*>(raw.data()), raw.size());
   return body;
 }
 

@@ -27,7 +27,11 @@ Result<OpusToAac> OpusToAac::create(int channels, int aac_kbps) {
                                        .channels = channels,
                                        .bit_rate = int64_t(aac_kbps) * 1000,
                                        .sample_format = AV_SAMPLE_FMT_FLTP,
-                                       .global_header = true};
+                                       .global_header = true,
+                                       // The "fast" quantiser search: about half the
+                                       // CPU of "twoloop", and no worse at 96 kbit/s
+                                       // and up, FFmpeg's maintainers found.
+                                       .options = {{"aac_coder", "fast"}}};
   auto encoder = codec::AudioEncoder::create(settings);
   if (!encoder) return std::unexpected(std::move(encoder.error()).with_context("opus_to_aac"));
   if (encoder->frame_size() <= 0) {

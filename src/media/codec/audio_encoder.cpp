@@ -2,6 +2,7 @@
 
 extern "C" {
 #include <libavutil/channel_layout.h>
+#include <libavutil/dict.h>
 }
 
 #include "media/codec/av_error.hpp"
@@ -49,8 +50,17 @@ Result<AudioEncoder> AudioEncoder::create(const AudioEncoderSettings& s) {
   if (s.global_header) c.flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   if (codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE) c.frame_size = s.frame_size;
 
-  if (int err = avcodec_open2(&c, codec, nullptr); err < 0) {
-    return av_fail(err, "audio encoder: opening " + s.codec);
+  AVDictionary* options = nullptr;
+  for (const auto& [key, value] : s.options) av_dict_set(&options, key.c_str(), value.c_str(), 0);
+  int err = avcodec_open2(&c, codec, &options);
+  // avcodec_open2 leaves in the dictionary what nobody took.
+  const AVDictionaryEntry* unknown = av_dict_get(options, "", nullptr, AV_DICT_IGNORE_SUFFIX);
+  std::string unknown_key = unknown ? unknown->key : "";
+  av_dict_free(&options);
+  if (err < 0) return av_fail(err, "audio encoder: opening " + s.codec);
+  if (!unknown_key.empty()) {
+    return fail(ErrorCode::invalid_argument,
+                "audio encoder: " + s.codec + " has no option " + unknown_key);
   }
   if (c.frame_size <= 0) c.frame_size = s.frame_size;  // any size: use ours
 

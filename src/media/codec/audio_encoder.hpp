@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 #include "media/codec/av_ptr.hpp"
@@ -25,6 +27,9 @@ struct AudioEncoderSettings {
   // MP4 and RTMP want it; otherwise encoders that can put it in band do so.
   bool global_header = true;
   int frame_size = 1024;  // samples per frame for encoders that accept any size
+  // The encoder's private options by name ({"aac_coder", "fast"}); one it does not know
+  // fails create().
+  std::vector<std::pair<std::string, std::string>> options;
 };
 
 class AudioEncoder {

@@ -23,6 +23,9 @@ Result<OpusEncoder> OpusEncoder::create(const OpusEncoderSettings& s) {
   if (err != OPUS_OK || !e.enc_) return opus_fail(err, "opus encoder: opus_encoder_create");
   e.channels_ = s.channels;
   if (auto ok = e.set_bitrate(s.bitrate_bps); !ok) return std::unexpected(ok.error());
+  if (int err = opus_encoder_ctl(e.enc_.get(), OPUS_SET_COMPLEXITY(s.complexity)); err != OPUS_OK) {
+    return opus_fail(err, "opus encoder: complexity " + std::to_string(s.complexity));
+  }
   if (s.inband_fec) {
     err = opus_encoder_ctl(e.enc_.get(), OPUS_SET_INBAND_FEC(1));
     if (err == OPUS_OK) {
@@ -98,6 +101,8 @@ Result<int> OpusDecoder::decode_fec(std::span<const uint8_t> next, int samples,
 }
 
 Result<int> OpusDecoder::packet_samples(std::span<const uint8_t> packet) const {
+  // libopus declares the data non-null, even for a length of zero.
+  if (packet.empty()) return opus_fail(OPUS_INVALID_PACKET, "opus decoder: empty packet");
   int n = opus_packet_get_nb_samples(packet.data(), opus_int32(packet.size()), sample_rate_);
   if (n < 0) return opus_fail(n, "opus decoder: packet duration");
   // A code 3 packet may announce zero frames (RFC 6716 3.2.5): not a packet to decode.

@@ -1,5 +1,7 @@
 #include "media/codec/resampler.hpp"
 
+#include <vector>
+
 extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libswresample/swresample.h>
@@ -31,6 +33,15 @@ Result<Resampler> Resampler::create(const AudioFormat& in, const AudioFormat& ou
   Resampler r;
   r.swr_.reset(swr);
   if (err < 0) return av_fail(err, "resampler: swr_alloc_set_opts2");
+  // Mono is a centre channel to libswresample, mixed into left and right 3 dB down
+  // (constant power). Players put a mono stream on both speakers at its own level; so
+  // does this, with a matrix of ones.
+  if (in.channels == 1 && out.channels > 1) {
+    std::vector<double> ones(size_t(out.channels), 1.0);
+    if (err = swr_set_matrix(swr, ones.data(), 1); err < 0) {
+      return av_fail(err, "resampler: swr_set_matrix");
+    }
+  }
   if (err = swr_init(swr); err < 0) return av_fail(err, "resampler: swr_init");
   r.in_ = in;
   r.out_ = out;

@@ -2,6 +2,7 @@
 // Resampler: one libswresample context converting audio between sample formats, rates
 // and channel layouts (default layouts for a channel count: mono, stereo, ...). Owned by
 // whoever converts one stream, used from one thread; no allocation after create().
+// Mono to more channels puts the mono signal on each at full level (as players do).
 // A rate change filters, so the output lags the input by delay() and the last samples
 // stay inside until flush().
 #include <cstdint>
