@@ -30,6 +30,10 @@
 #include "store/store.hpp"
 #include "webhooks/dispatcher.hpp"
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
 namespace onair::app {
 
 namespace {
@@ -60,6 +64,8 @@ void print_welcome(const Config& config, const auth::TokenKeys& keys, uint16_t p
 }  // namespace
 
 int serve(Config config, bool created_secrets) {
+  // FFmpeg (the bridges' codecs) logs to stderr: only its errors, not its chatter.
+  av_log_set_level(AV_LOG_ERROR);
   // Signals are taken by sigwait on this thread; every thread started below inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);

@@ -8,6 +8,8 @@
 //             NACKs were sent and answered and the viewer still decodes.
 //   simulcast {base, whip, whep, layer_url}: 1280x720 published as q/h/f; the viewer asks
 //             for each layer in turn and must see 320, 640 and 1280 wide frames.
+//   play      {base, whep, width, height, seconds}: one page plays a stream (e.g. published
+//             over RTMP); passes when frames decoded rise every second and audio is heard.
 //   publish   {base, whip, token?, hold_ms, stop_file?}: one page publishes its camera and
 //             microphone until hold_ms passed or stop_file exists (the test plays the stream
 //             over RTMP, FLV and HLS meanwhile); passes when video and audio were sent.
@@ -147,6 +149,28 @@ try {
       if (ok || Date.now() > deadline) break;
       await sleep(500);
     }
+  } else if (scenario === "play") {
+    // Plays `whep` (a stream published over RTMP, bridged): passes when the picture is
+    // width x height, frames decoded rise every second for `seconds`, and audio is heard.
+    const viewer = await page();
+    await viewer.evaluate(async ({ whep, token }) => { window.s = await window.onair.play(whep, { token }); }, args);
+    const started = (st) => st.inbound.video && st.inbound.video.framesDecoded > 10;
+    let st = await until(viewer, started, 20000);
+    result.decoded = [];
+    let frozen = 0;
+    for (let i = 0; i < (args.seconds || 8); ++i) {
+      const before = st.inbound.video?.framesDecoded ?? 0;
+      await sleep(1000);
+      st = await viewer.evaluate(() => window.onair.stats(window.s));
+      const now = st.inbound.video?.framesDecoded ?? 0;
+      result.decoded.push(now);
+      if (now <= before) ++frozen;
+    }
+    result.viewer = st;
+    result.frozen = frozen;
+    const v = st.inbound.video, a = st.inbound.audio;
+    ok = frozen === 0 && v && v.frameWidth === args.width && v.frameHeight === args.height &&
+         a && a.totalAudioEnergy > 0 && a.packetsReceived > 100;
   } else if (scenario === "publish") {
     // Publishes for `hold_ms` (another client watches the stream meanwhile), or until the
     // file `stop_file` exists; passes when the publisher sent video and audio all along.

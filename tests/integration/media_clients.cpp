@@ -35,6 +35,18 @@ const std::string& test_media() {
   return path;
 }
 
+const std::string& test_media_no_bframes() {
+  static std::string path = [] {
+    std::string p = ::testing::TempDir() + "onair-test-media-nobf-" + std::to_string(::getpid()) + ".flv";
+    std::string cmd = "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=30 "
+                      "-f lavfi -i sine=frequency=440:sample_rate=44100 -t 20 -c:v libx264 -preset veryfast "
+                      "-profile:v high -bf 0 -b:v 1000k -g 30 -pix_fmt yuv420p -c:a aac -b:a 128k -f flv " + p;
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("ffmpeg could not make test media");
+    return p;
+  }();
+  return path;
+}
+
 int connect_to(uint16_t port, int rcvbuf) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);

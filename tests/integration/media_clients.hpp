@@ -29,6 +29,8 @@ using Clock = std::chrono::steady_clock;
 std::string run(const std::string& cmd);
 // A 2 Mbit/s H.264 + AAC FLV of 20 s (TESTING.md), made once per test run.
 const std::string& test_media();
+// The same at 640x360 without B-frames (what WebRTC viewers can play), High profile.
+const std::string& test_media_no_bframes();
 // A TCP connection to 127.0.0.1:`port` (-1 on failure); `rcvbuf` > 0 sets SO_RCVBUF first.
 int connect_to(uint16_t port, int rcvbuf = 0);
 // Resident memory of process `pid` in bytes (VmRSS), 0 if unknown.
@@ -37,11 +39,12 @@ size_t rss_bytes(int pid);
 // ffmpeg publishing in the background; stops when destroyed.
 class Publisher {
  public:
-  explicit Publisher(const std::string& url, bool loop = true) {
+  // `media`: an FLV to send instead of test_media().
+  explicit Publisher(const std::string& url, bool loop = true, const std::string& media = "") {
+    std::string input = media.empty() ? test_media() : media;
     pid_ = ::fork();
     if (pid_ == 0) {
       ::setpgid(0, 0);
-      std::string input = test_media();
       if (loop)
         ::execlp("ffmpeg", "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1",
                  "-i", input.c_str(), "-c", "copy", "-f", "flv", url.c_str(), nullptr);

@@ -43,7 +43,7 @@ std::pair<int, std::string> browser(const std::string& scenario, const json::obj
 }
 
 struct Seat {
-  std::string token, stream, whip, whep, rtmp, flv, hls;
+  std::string token, stream, whip, whep, rtmp, flv, hls, publish_rtmp;
 };
 
 // A room of `kind` where each of `users` joined and took a seat; their seat URLs.
@@ -60,6 +60,7 @@ std::vector<Seat> seated_room(Server& s, const std::string& kind, const std::vec
     auto o = taken.json().as_object();
     seat.stream = std::string(o["stream"].as_string());
     seat.whip = std::string(o["publish"].as_object()["whip"].as_string());
+    seat.publish_rtmp = std::string(o["publish"].as_object()["rtmp"].as_string());
     auto& play = o["play"].as_object();
     seat.whep = std::string(play["whep"].as_string());
     seat.rtmp = std::string(play["rtmp"].as_string());
@@ -259,6 +260,23 @@ TEST(WebRtcBrowser, AWhipSeatPlaysOverRtmpFlvAndHls) {
   page.join();
   std::filesystem::remove(stop);
   EXPECT_EQ(published.first, 0) << published.second;
+}
+
+TEST(WebRtcBrowser, AnRtmpSeatInHighProfilePlaysOverWhepInChromium) {
+  // ffmpeg's libx264 High profile, no B-frames; Chromium offers only constrained baseline,
+  // baseline, main and 4:4:4 for receiving, and decodes High all the same.
+  Server s(config());
+  s.start();
+  std::string room;
+  auto seats = seated_room(s, "call", {"alice"}, room);
+  const Seat& seat = seats[0];
+  Publisher ffmpeg(seat.publish_rtmp, true, test_media_no_bframes());
+  ASSERT_FALSE(stream_info(s, seat.stream, 20000).empty()) << "the RTMP publish never showed h264 + aac";
+  auto [status, out] = browser("play", {{"base", base(s)}, {"whep", seat.whep}, {"width", 640}, {"height", 360},
+                                        {"seconds", 8}});
+  EXPECT_EQ(status, 0) << out;
+  auto m = s.get("/metrics", "").body;
+  EXPECT_NE(m.find("onair_bridge_frames_total{direction=\"rtmp_to_webrtc\",kind=\"audio\"}"), std::string::npos);
 }
 
 TEST(WebRtcBrowser, AVp8WhipStreamIsRefusedOverRtmpFlvAndHlsWithAReason) {

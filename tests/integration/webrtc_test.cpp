@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "media_clients.hpp"
 #include "media/webrtc/sdp.hpp"
 #include "media/webrtc/stun.hpp"
 
@@ -33,7 +34,7 @@ const std::map<std::string, std::string> kSdp = {{"Content-Type", "application/s
 std::string config() { return "rooms:\n  member_timeout_s: 600\nwebrtc:\n  ice_servers: [\"stun:stun.example.net:3478\"]\n"; }
 
 struct Seat {
-  std::string room, token, stream, whip_path, whep_path;
+  std::string room, token, stream, whip_path, whep_path, publish_rtmp;
 };
 
 Seat seat(Server& s, const std::string& user) {
@@ -46,6 +47,7 @@ Seat seat(Server& s, const std::string& user) {
   auto path = [](std::string url) { return url.substr(url.find("/v1/")); };
   out.whip_path = path(std::string(o["publish"].as_object()["whip"].as_string()));
   out.whep_path = path(std::string(o["play"].as_object()["whep"].as_string()));
+  out.publish_rtmp = std::string(o["publish"].as_object()["rtmp"].as_string());
   return out;
 }
 
@@ -315,6 +317,40 @@ TEST(WebRtc, LeavingOrBeingKickedEndsTheMembersSessions) {
   EXPECT_TRUE(eventually([&] { return http_call(s.port(), "DELETE", carol_pub.headers["location"]).status == 404; },
                          3000));
   EXPECT_EQ(http_call(s.port(), "POST", carol_whip, offer, "", kSdp).status / 100, 4);  // no seat any more
+}
+
+TEST(WebRtc, WhepOfAnRtmpStreamWithBFramesIsRefusedWithTheReason) {
+  // The test media is x264 veryfast: B-frames. WebRTC decoders do not reorder frames.
+  Server s(config());
+  s.start();
+  Seat st = seat(s, "alice");
+  EXPECT_EQ(http_call(s.port(), "POST", st.whep_path, fixture("chromium-156-whep.sdp"), "", kSdp).status, 404);
+  Publisher ffmpeg(st.publish_rtmp);
+  HttpResult r;
+  for (int i = 0; i < 100; ++i) {
+    r = http_call(s.port(), "POST", st.whep_path, fixture("chromium-156-whep.sdp"), "", kSdp);
+    if (r.status != 404) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(r.status, 415) << r.body;
+  EXPECT_NE(r.body.find("B-frames"), std::string::npos) << r.body;
+}
+
+TEST(WebRtc, WhepOfAnRtmpStreamAnswersAndBridges) {
+  Server s(config());
+  s.start();
+  Seat st = seat(s, "alice");
+  Publisher ffmpeg(st.publish_rtmp, true, test_media_no_bframes());
+  HttpResult r;
+  for (int i = 0; i < 100; ++i) {
+    r = http_call(s.port(), "POST", st.whep_path, fixture("chromium-156-whep.sdp"), "", kSdp);
+    if (r.status == 201) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_NE(r.body.find("H264/90000"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("opus/48000/2"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("profile-level-id=42e01f"), std::string::npos) << r.body;
 }
 
 }  // namespace

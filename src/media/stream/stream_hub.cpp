@@ -309,6 +309,13 @@ bool StreamHub::kick(const std::string& name) {
   return true;
 }
 
+std::shared_ptr<Stream> StreamHub::published(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(name);
+  if (it == streams_.end() || it->second.publisher == 0 || !it->second.live) return nullptr;
+  return it->second.stream;
+}
+
 std::string StreamHub::refusal(const std::string& name) const {
   std::lock_guard lock(mu_);
   auto it = streams_.find(name);

@@ -166,6 +166,8 @@ class StreamHub {
   // The stream a player attaches to (created waiting for its publisher when absent).
   std::shared_ptr<Stream> stream_for_play(const std::string& name);
   void release(const std::shared_ptr<Stream>& s);  // a player left
+  // The stream `name` while someone publishes it (live or held), else null.
+  std::shared_ptr<Stream> published(const std::string& name) const;
   // Stream::refusal() of `name` while it is published; empty otherwise.
   std::string refusal(const std::string& name) const;
   // Stops the publisher of `name`; false when nobody publishes it.

@@ -52,6 +52,9 @@ class Producer {
   virtual void request_keyframe(size_t layer, int64_t now_ms) = 0;
   // The packet of `layer` with sequence number `seq`, for a consumer's NACK; empty if gone.
   virtual std::span<const uint8_t> cached(size_t layer, uint16_t seq) const = 0;
+  // A consumer's transport is up and it waits for a keyframe: a producer that cannot be
+  // asked for one (an RTMP stream) may hand it the latest keyframe's packets now.
+  virtual void consumer_ready(Subscriber*, int64_t /*now_ms*/) {}
 };
 
 // Sees every media packet of the stream as the producer received it.

@@ -46,7 +46,10 @@ Subscriber::~Subscriber() {
 
 void Subscriber::on_transport_connected() {
   // A new viewer needs a keyframe to start (notes 9: ask on join).
-  if (source_ && video_.media) source_->request_keyframe(video_.target, steady_ms());
+  if (source_ && video_.media) {
+    source_->request_keyframe(video_.target, steady_ms());
+    source_->consumer_ready(this, steady_ms());
+  }
 }
 
 size_t Subscriber::usable_layer(size_t wanted, int64_t now_ms) const {

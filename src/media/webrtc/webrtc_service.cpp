@@ -18,6 +18,7 @@
 
 #include "auth/crypto.hpp"
 #include "core/log.hpp"
+#include "media/bridge/frames_to_rtp.hpp"
 #include "media/bridge/rtp_to_frames.hpp"
 #include "media/stream/stream_access.hpp"
 #include "media/webrtc/active_speaker.hpp"
@@ -111,6 +112,12 @@ struct WebRtcService::Impl {
   };
   std::unordered_map<std::string, Entry> sessions;  // by id
   std::unordered_map<std::string, Publisher*> publishers;  // by stream
+  // Streams published otherwise (RTMP) that WHEP viewers play, through a bridge each.
+  struct Bridged {
+    std::unique_ptr<bridge::FramesToRtp> bridge;
+    int64_t idle_since_ms = 0;  // without viewers since; 0: has some
+  };
+  std::unordered_map<std::string, Bridged> bridged;  // by stream
 
   struct RoomSpeakers {
     ActiveSpeaker detector;
@@ -229,10 +236,15 @@ struct WebRtcService::Impl {
   Result<Answer> play(const std::string& stream, const std::string& offer, const SessionOwner& owner,
                       const std::string& layer) {
     if (auto ok = admit(); !ok) return std::unexpected(ok.error());
-    auto it = publishers.find(stream);
-    if (it == publishers.end() || it->second->ended())
-      return fail(ErrorCode::not_found, "stream " + stream + " is not being published over WebRTC");
-    Router& router = it->second->router();
+    Router* routed = nullptr;
+    if (auto it = publishers.find(stream); it != publishers.end() && !it->second->ended()) {
+      routed = &it->second->router();
+    } else {
+      auto bridged_router = bridge_for(stream);
+      if (!bridged_router) return std::unexpected(bridged_router.error());
+      routed = *bridged_router;
+    }
+    Router& router = *routed;
     Producer& source = router.producer();
     LocalParams lp = local_params();
     lp.cname = ice_string(16);
@@ -268,6 +280,45 @@ struct WebRtcService::Impl {
     ++n_subscribers;
     spdlog::info("webrtc: play started stream={} session={}", stream, id);
     return Answer{id, std::move(answer)};
+  }
+
+  // The router of a stream published over RTMP (or any other non-WebRTC source), bridged to
+  // RTP: the running bridge, or a new one.
+  Result<Router*> bridge_for(const std::string& stream) {
+    auto b = bridged.find(stream);
+    if (b == bridged.end() || b->second.bridge->closed()) {
+      auto st = hub.published(stream);
+      if (!st) return fail(ErrorCode::not_found, "stream " + stream + " is not being published");
+      bridge::FramesToRtpOptions o;
+      o.opus_kbps = config.bridge.opus_kbps;
+      o.packet_cache = config.webrtc.packet_cache;
+      auto made = std::make_unique<bridge::FramesToRtp>(st, io, o, codec_pool.get_executor());
+      b = bridged.insert_or_assign(stream, Bridged{std::move(made), steady_ms()}).first;
+      spdlog::info("bridge: stream={} bridged to WebRTC", stream);
+    }
+    bridge::FramesToRtp& f = *b->second.bridge;
+    if (!f.refusal().empty()) return fail(ErrorCode::unsupported_media_type, f.refusal());
+    if (!f.media(MediaKind::video) && !f.media(MediaKind::audio))
+      return fail(ErrorCode::not_found, "stream " + stream + " has no H.264 or AAC yet");
+    return &f.router();
+  }
+
+  // Bridges without viewers for a few seconds, or whose stream ended, go.
+  void sweep_bridges(int64_t now) {
+    for (auto it = bridged.begin(); it != bridged.end();) {
+      Bridged& b = it->second;
+      if (b.bridge->router().consumers() > 0)
+        b.idle_since_ms = 0;
+      else if (b.idle_since_ms == 0)
+        b.idle_since_ms = now;
+      if (b.bridge->closed() || (b.idle_since_ms && now - b.idle_since_ms > 5000)) {
+        spdlog::info("bridge: stream={} no longer bridged to WebRTC ({})", it->first,
+                     b.bridge->closed() ? "the stream ended" : "no viewers");
+        it = bridged.erase(it);
+      } else {
+        ++it;
+      }
+    }
   }
 
   static std::optional<size_t> layer_index(const Producer& p, const std::string& layer) {
@@ -370,6 +421,7 @@ struct WebRtcService::Impl {
         it = rs.producers.empty() && !rs.detector.dominant() ? speakers.erase(it) : std::next(it);
       }
     }
+    sweep_bridges(now);
     if (tcp) tcp->sweep(now);
     udp->flush();
   }
@@ -393,6 +445,7 @@ struct WebRtcService::Impl {
     }
     if (udp) udp->flush();
     sessions.clear();
+    bridged.clear();
     if (tcp) tcp->close();
     if (udp) udp->close();
   }
