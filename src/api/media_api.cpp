@@ -29,6 +29,8 @@ boost::asio::awaitable<Response> list_streams(Services& s, Request& req) {
                                {"fps", i.fps},
                                {"bitrate_kbps", int64_t(double(i.bytes_in) * 8 / 1000 / secs)},
                                {"players", int64_t(i.players)},
+                               {"source", i.source},
+                               {"bridges", json::array(i.bridges.begin(), i.bridges.end())},
                                {"uptime_s", int64_t(secs)}});
   }
   co_return json_response(200, json::object{{"streams", std::move(out)}});

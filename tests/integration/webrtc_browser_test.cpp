@@ -232,6 +232,8 @@ TEST(WebRtcBrowser, AWhipSeatPlaysOverRtmpFlvAndHls) {
   if (!info.empty()) {
     EXPECT_EQ(info["width"].as_int64(), 640);
     EXPECT_EQ(info["height"].as_int64(), 480);
+    EXPECT_EQ(info["source"].as_string(), "webrtc");
+    EXPECT_NE(json::serialize(info["bridges"]).find("webrtc_to_rtmp"), std::string::npos) << json::serialize(info);
     for (const std::string& url : {seat.flv, seat.rtmp}) {
       std::string p = probe(url);
       EXPECT_NE(p.find("h264|640|480"), std::string::npos) << url << ": " << p;

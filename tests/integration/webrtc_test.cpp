@@ -351,6 +351,10 @@ TEST(WebRtc, WhepOfAnRtmpStreamAnswersAndBridges) {
   EXPECT_NE(r.body.find("H264/90000"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("opus/48000/2"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("profile-level-id=42e01f"), std::string::npos) << r.body;
+  // The admin view says where the stream comes from and which bridges run.
+  std::string streams = s.get("/v1/admin/streams", s.admin()).body;
+  EXPECT_NE(streams.find("\"source\":\"rtmp\""), std::string::npos) << streams;
+  EXPECT_NE(streams.find("\"bridges\":[\"rtmp_to_webrtc\"]"), std::string::npos) << streams;
 }
 
 }  // namespace

@@ -98,12 +98,14 @@ FramesToRtp::FramesToRtp(std::shared_ptr<media::Stream> stream, asio::io_context
   audio_state_->owner = this;
   active_gauge().add(1);
   attached_ = true;
+  stream_->set_bridge("rtmp_to_webrtc", true);
   stream_->attach(this, loop_);  // replays metadata, sequence headers and the GOP into on_frame
 }
 
 FramesToRtp::~FramesToRtp() {
   audio_state_->owner = nullptr;
   if (attached_) stream_->detach(this, loop_);
+  stream_->set_bridge("rtmp_to_webrtc", false);
   router_.close();
   active_gauge().add(-1);
 }

@@ -160,6 +160,7 @@ RtpToFrames::RtpToFrames(std::shared_ptr<media::Stream> stream, webrtc::Router& 
 
 RtpToFrames::~RtpToFrames() {
   if (router_) router_->remove_observer(this);
+  if (was_active_) stream_->set_bridge("webrtc_to_rtmp", false);
   stop();
   active_gauge().add(-1);
 }
@@ -177,6 +178,7 @@ bool RtpToFrames::active(int64_t now_ms) {
   now_ms_ = now_ms;
   if (refused_) return false;
   bool a = stream_->sinks() > 0;
+  if (a != was_active_) stream_->set_bridge("webrtc_to_rtmp", a);
   if (a && !was_active_) {
     // A first sink: it needs a keyframe (a later one gets the GOP cache).
     last_request_ms_ = -1'000'000;

@@ -80,7 +80,7 @@ void Stream::set_codecs(std::string video, std::string audio) {
   if (!audio.empty()) info_.audio_codec = std::move(audio);
 }
 
-void Stream::begin_publish() {
+void Stream::begin_publish(const std::string& protocol) {
   std::lock_guard lock(mu_);
   publishing_ = true;
   metadata_.reset();
@@ -92,6 +92,7 @@ void Stream::begin_publish() {
   refusal_.clear();
   info_ = StreamInfo{};
   info_.name = name_;
+  info_.source = protocol;
   info_.started_ms = unix_ms();
 }
 
@@ -169,6 +170,14 @@ Tracks Stream::tracks() const {
   return tracks_;
 }
 
+void Stream::set_bridge(const std::string& direction, bool running) {
+  std::lock_guard lock(mu_);
+  auto& b = info_.bridges;
+  auto it = std::find(b.begin(), b.end(), direction);
+  if (running && it == b.end()) b.push_back(direction);
+  if (!running && it != b.end()) b.erase(it);
+}
+
 StreamInfo Stream::info() const {
   std::lock_guard lock(mu_);
   StreamInfo i = info_;
@@ -195,7 +204,7 @@ Result<StreamHub::Ticket> StreamHub::start_publish(const std::string& name, Publ
     e.kick = std::move(request.kick);
     e.loop = request.loop;
     e.tapped = false;
-    e.stream->begin_publish();
+    e.stream->begin_publish(request.protocol);
     t = Ticket{e.stream, e.publisher};
     // A takeover keeps a live stream live; otherwise it is live now or once announced.
     tell = request.announce && !e.live;

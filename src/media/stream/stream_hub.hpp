@@ -44,6 +44,8 @@ struct StreamInfo {
   int64_t started_ms = 0;
   size_t players = 0;
   bool publishing = false;
+  std::string source;                // the publisher's protocol: "rtmp", "webrtc"
+  std::vector<std::string> bridges;  // running: "webrtc_to_rtmp", "rtmp_to_webrtc"
 };
 
 // Which tracks a stream carries, known once its first media frame (after the sequence
@@ -66,6 +68,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void publish_frame(std::shared_ptr<Frame> frame);
   void set_metadata(std::shared_ptr<Frame> frame, int width, int height, double fps);
   void set_codecs(std::string video, std::string audio);
+  // A bridge of this stream started or stopped (for /v1/admin/streams).
+  void set_bridge(const std::string& direction, bool running);
 
   // Sink side, on `loop`: registers the sink and hands it at once, before returning, what it
   // must get first (metadata, sequence headers, the GOP cache); the frames that follow come
@@ -96,7 +100,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
     std::atomic<size_t> count{0};
     void deliver(const FramePtr& frame);  // on `loop`
   };
-  void begin_publish();
+  void begin_publish(const std::string& protocol);
   void end_publish();
 
   const std::string name_;
@@ -140,6 +144,7 @@ struct PublishRequest {
   // (on_publish) until announce(): a WebRTC publisher takes the stream when it answers, and
   // goes live when its peer connects.
   bool announce = true;
+  std::string protocol = "rtmp";  // the source's, for StreamInfo::source
 };
 
 class StreamHub {

@@ -193,6 +193,7 @@ struct WebRtcService::Impl {
       asio::post(io, [this, id] { end_session(id, "stopped: taken over by another publisher or kicked by an admin"); });
     };
     request.announce = false;
+    request.protocol = "webrtc";
     auto ticket = hub.start_publish(stream, std::move(request));
     if (!ticket) return std::unexpected(ticket.error());
     auto [room, user] = room_and_user(owner, stream);
