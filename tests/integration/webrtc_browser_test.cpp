@@ -264,6 +264,34 @@ TEST(WebRtcBrowser, AWhipSeatPlaysOverRtmpFlvAndHls) {
   EXPECT_EQ(published.first, 0) << published.second;
 }
 
+TEST(WebRtcBrowser, AWhipStreamWithLossDecodesCleanlyOverFlv) {
+  // One packet in 20 from the browser is lost (5%): frames the NACKs cannot repair in
+  // bridge.jitter_ms are dropped up to the next keyframe, which the bridge asks for.
+  Server s(config("webrtc:\n  video_codecs: [H264]\n  drop_inbound_every: 20\n"));
+  s.start();
+  std::string room;
+  auto seats = seated_room(s, "call", {"alice"}, room);
+  const Seat& seat = seats[0];
+  std::string stop = ::testing::TempDir() + "onair-publish-stop-loss-" + std::to_string(::getpid());
+  std::filesystem::remove(stop);
+  std::pair<int, std::string> published;
+  std::thread page([&] {
+    published = browser("publish", {{"base", base(s)}, {"whip", seat.whip}, {"hold_ms", 90000}, {"stop_file", stop}});
+  });
+  EXPECT_FALSE(stream_info(s, seat.stream, 30000).empty()) << "the WHIP stream never showed h264 + aac";
+  std::string out = decode(seat.flv, 8);
+  EXPECT_EQ(out, "exit=0\n") << out;
+  auto m = s.get("/metrics", "").body;
+  EXPECT_NE(m.find("onair_bridge_keyframe_requests_total{direction=\"webrtc_to_rtmp\"}"), std::string::npos) << m;
+  std::istringstream lines(m);
+  for (std::string line; std::getline(lines, line);)  // what the loss cost, for the log
+    if (line.starts_with("onair_bridge_") || line.starts_with("onair_webrtc_nack")) std::printf("%s\n", line.c_str());
+  std::ofstream(stop) << "stop";
+  page.join();
+  std::filesystem::remove(stop);
+  EXPECT_EQ(published.first, 0) << published.second;
+}
+
 TEST(WebRtcBrowser, AnRtmpSeatInHighProfilePlaysOverWhepInChromium) {
   // ffmpeg's libx264 High profile, no B-frames; Chromium offers only constrained baseline,
   // baseline, main and 4:4:4 for receiving, and decodes High all the same.
