@@ -309,6 +309,48 @@ TEST(WebRtcBrowser, AnRtmpSeatInHighProfilePlaysOverWhepInChromium) {
   EXPECT_NE(m.find("onair_bridge_frames_total{direction=\"rtmp_to_webrtc\",kind=\"audio\"}"), std::string::npos);
 }
 
+TEST(WebRtcBrowser, ALiveRoomWithAnRtmpAnchorAndAWhipCohostPlaysBothSeatsOnEveryProtocol) {
+  Server s(config("webrtc:\n  video_codecs: [H264]\n"));
+  s.start();
+  LiveRoom room = open_live_room(s, "alice");
+  Publisher obs(room.publish_rtmp, true, test_media_no_bframes());
+  std::string bob = s.token("bob", "Bob", room.id);
+  ASSERT_EQ(s.post("/v1/rooms/" + room.id + "/join", "", bob).status, 200);
+  ASSERT_EQ(s.post("/v1/rooms/" + room.id + "/seats/requests", "", bob).status, 201);
+  ASSERT_EQ(s.post("/v1/rooms/" + room.id + "/seats/requests/bob/accept", "", room.anchor_token).status, 200);
+  json::value doc = s.get("/v1/rooms/" + room.id + "/seats", bob).json();
+  const auto& seats = doc.as_object()["seats"].as_array();
+  ASSERT_EQ(seats.size(), 2u);
+  auto url = [&](size_t i, const char* group, const char* kind) {
+    return std::string(seats[i].as_object().at(group).as_object().at(kind).as_string());
+  };
+  std::string stop = ::testing::TempDir() + "onair-publish-stop-room-" + std::to_string(::getpid());
+  std::filesystem::remove(stop);
+  std::pair<int, std::string> published;
+  std::thread page([&] {
+    published = browser("publish", {{"base", base(s)}, {"whip", url(1, "publish", "whip")}, {"hold_ms", 120000},
+                                    {"stop_file", stop}});
+  });
+  ASSERT_FALSE(stream_info(s, room.stream, 20000).empty()) << "the anchor's RTMP stream";
+  EXPECT_FALSE(stream_info(s, room.id + "-bob", 30000).empty()) << "the cohost's WHIP stream";
+  // An FLV player of each seat: the anchor's as published, the cohost's through the bridge.
+  std::string anchor = probe(url(0, "play", "flv")), cohost = probe(url(1, "play", "flv"));
+  EXPECT_NE(anchor.find("h264|640|360"), std::string::npos) << anchor;
+  EXPECT_NE(cohost.find("h264|640|480"), std::string::npos) << cohost;
+  EXPECT_NE(cohost.find("aac|48000"), std::string::npos) << cohost;
+  // A WHEP player of each seat: the anchor's through the bridge, the cohost's forwarded.
+  auto [a_status, a_out] = browser("play", {{"base", base(s)}, {"whep", url(0, "play", "whep")}, {"width", 640},
+                                            {"height", 360}, {"seconds", 4}});
+  EXPECT_EQ(a_status, 0) << a_out;
+  auto [c_status, c_out] = browser("play", {{"base", base(s)}, {"whep", url(1, "play", "whep")}, {"width", 640},
+                                            {"height", 480}, {"seconds", 4}});
+  EXPECT_EQ(c_status, 0) << c_out;
+  std::ofstream(stop) << "stop";
+  page.join();
+  std::filesystem::remove(stop);
+  EXPECT_EQ(published.first, 0) << published.second;
+}
+
 TEST(WebRtcBrowser, AVp8WhipStreamIsRefusedOverRtmpFlvAndHlsWithAReason) {
   Server s(config("webrtc:\n  video_codecs: [VP8]\n"));
   s.start();
