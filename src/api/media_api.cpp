@@ -54,7 +54,7 @@ void register_media_routes(http::Router& router, Services& s) {
                       if (file.size() > 4 && file.ends_with(".flv"))
                         co_return co_await flv::serve_flv(s.config, s.hub, s.access, req, socket,
                                                           file.substr(0, file.size() - 4));
-                      co_return hls::serve_hls(s.hls, s.hub, s.access, req, file);
+                      co_return co_await hls::serve_hls(s.hls, s.hub, s.access, s.config.hls.segment_s, req, file);
                     });
   router.add("GET", "/v1/admin/streams", [&s](Request& r) { return list_streams(s, r); });
   router.add("DELETE", "/v1/admin/streams/{stream}", [&s](Request& r) { return kick_stream(s, r); });

@@ -461,6 +461,8 @@ Result<Config> read_config(YAML::Node root) {
   br.read("opus_kbps", c.bridge.opus_kbps, err);
   br.read("threads", c.bridge.threads, err);
   br.read("vp8_transcode", c.bridge.vp8_transcode, err);
+  br.read("h264_kbps", c.bridge.h264_kbps, err);
+  br.read("h264_preset", c.bridge.h264_preset, err);
   br.finish(err);
   const auto& b = c.bridge;
   if (err.empty() && (b.jitter_ms < 10 || b.jitter_ms > 2000)) err = "bridge.jitter_ms: 10..2000";
@@ -469,6 +471,13 @@ Result<Config> read_config(YAML::Node root) {
   if (err.empty() && (b.threads < 1 || b.threads > 64)) err = "bridge.threads: 1..64";
   if (err.empty() && b.vp8_transcode != "on_demand" && b.vp8_transcode != "off")
     err = "bridge.vp8_transcode: on_demand or off";
+  if (err.empty() && (b.h264_kbps < 100 || b.h264_kbps > 50000)) err = "bridge.h264_kbps: 100..50000";
+  if (err.empty()) {
+    static constexpr std::string_view presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                                   "medium", "slow", "slower", "veryslow", "placebo"};
+    if (std::find(std::begin(presets), std::end(presets), b.h264_preset) == std::end(presets))
+      err = "bridge.h264_preset: an x264 preset (ultrafast, superfast, veryfast, faster, fast, medium, ...)";
+  }
 
   top.finish(err);
 

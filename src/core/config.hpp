@@ -182,6 +182,8 @@ struct BridgeConfig {
   uint32_t opus_kbps = 64;    // AAC -> Opus for WHEP viewers of an RTMP stream
   uint32_t threads = 1;       // worker threads for codec work (never on an event loop)
   std::string vp8_transcode = "on_demand";  // on_demand | off: VP8 -> H.264 for non-WebRTC players
+  uint32_t h264_kbps = 2000;                // what VP8 becomes (libx264, zerolatency)
+  std::string h264_preset = "veryfast";     // x264 preset for that
 };
 
 struct Config {

@@ -8,7 +8,7 @@
 
 #include "codec/test_signal.hpp"
 #include "media/bridge/aac_config.hpp"
-#include "media/codec/audio_decoder.hpp"
+#include "media/codec/decoder.hpp"
 #include "media/codec/opus_codec.hpp"
 
 namespace onair::bridge {
@@ -48,7 +48,7 @@ std::span<const uint8_t> bytes(const std::string& s) {
 // The AAC frames decoded and laid out by their pts: sample i of the result is at pts
 // i - kAacFrame (room for the first frame's priming). Channel 0 only.
 std::vector<float> decode_by_pts(const std::string& asc, const std::vector<AacFrame>& frames) {
-  auto dec = codec::AudioDecoder::create({.codec = AV_CODEC_ID_AAC, .extradata = bytes(asc)});
+  auto dec = codec::Decoder::create({.codec = AV_CODEC_ID_AAC, .extradata = bytes(asc)});
   EXPECT_TRUE(dec) << dec.error().message();
   std::vector<float> out;
   for (const auto& f : frames) {

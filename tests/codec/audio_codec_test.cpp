@@ -1,4 +1,4 @@
-// AudioEncoder and AudioDecoder together: FFmpeg's AAC encoder and decoder round trip.
+// AudioEncoder and Decoder together: FFmpeg's AAC encoder and decoder round trip.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "codec/test_signal.hpp"
-#include "media/codec/audio_decoder.hpp"
+#include "media/codec/decoder.hpp"
 #include "media/codec/audio_encoder.hpp"
 
 namespace onair::codec {
@@ -74,7 +74,7 @@ TEST(AudioCodec, AacRoundTripsASineWithExactPts) {
       EXPECT_EQ(packets[k].pts, int64_t(k) * 1024 - 1024) << k;
     }
 
-    auto dec = AudioDecoder::create({.codec = AV_CODEC_ID_AAC, .extradata = enc->extradata()});
+    auto dec = Decoder::create({.codec = AV_CODEC_ID_AAC, .extradata = enc->extradata()});
     ASSERT_TRUE(dec) << dec.error().message();
     std::vector<float> left;
     for (const auto& p : packets) {
@@ -104,7 +104,7 @@ TEST(AudioCodec, DecoderRefusesGarbageAndKeepsDecoding) {
   auto enc = AudioEncoder::create({.sample_rate = 48000, .channels = 2, .bit_rate = 96000});
   ASSERT_TRUE(enc);
   auto packets = encode_sine(*enc, 48000, 2, 0.2);
-  auto dec = AudioDecoder::create({.extradata = enc->extradata()});
+  auto dec = Decoder::create({.extradata = enc->extradata()});
   ASSERT_TRUE(dec);
   const std::vector<uint8_t> garbage(200, 0xE7);
   auto sent = dec->send(garbage);
@@ -133,7 +133,7 @@ TEST(AudioCodec, RefusesUnknownCodecsAndBadSettings) {
   EXPECT_EQ(e.error().code(), ErrorCode::invalid_argument);
   EXPECT_FALSE(AudioEncoder::create({.channels = 0}));
   EXPECT_FALSE(AudioEncoder::create({.sample_format = AV_SAMPLE_FMT_S16}));  // AAC takes FLTP
-  EXPECT_FALSE(AudioDecoder::create({.codec = AV_CODEC_ID_NONE}));
+  EXPECT_FALSE(Decoder::create({.codec = AV_CODEC_ID_NONE}));
   auto bad_option = AudioEncoder::create({.options = {{"no_such_option", "1"}}});
   ASSERT_FALSE(bad_option);
   EXPECT_NE(bad_option.error().message().find("no_such_option"), std::string::npos);

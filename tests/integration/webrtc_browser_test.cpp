@@ -184,6 +184,41 @@ json::object stream_info(Server& s, const std::string& name, int ms) {
   return {};
 }
 
+// The stream's entry in /v1/admin/streams once it is published, whatever its codecs (a
+// WebRTC stream nobody watches over RTMP/FLV/HLS has none yet: its bridge has not run).
+json::object listed_stream(Server& s, const std::string& name, int ms) {
+  auto end = Clock::now() + std::chrono::milliseconds(ms);
+  while (Clock::now() < end) {
+    auto r = s.get("/v1/admin/streams", s.admin());
+    if (r.status == 200) {
+      json::value doc = r.json();
+      for (const auto& v : doc.as_object()["streams"].as_array())
+        if (v.as_object().at("name").as_string() == name) return v.as_object();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return {};
+}
+
+// The sum of a counter's samples in /metrics whose line starts with `prefix`.
+double metric_sum(Server& s, const std::string& prefix) {
+  std::istringstream lines(s.get("/metrics", "").body);
+  double sum = 0;
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with(prefix)) sum += std::atof(line.c_str() + line.rfind(' ') + 1);
+  return sum;
+}
+
+// Waits until the server has received `packets` WebRTC packets in all: media flows.
+bool media_flowing(Server& s, double packets, int ms) {
+  auto end = Clock::now() + std::chrono::milliseconds(ms);
+  while (Clock::now() < end) {
+    if (metric_sum(s, "onair_webrtc_packets_in_total") >= packets) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
+}
+
 // What ffprobe says of a URL's streams: "h264 640x480" / "aac 48000" lines.
 std::string probe(const std::string& url) {
   return run("timeout 30 ffprobe -v error -show_entries stream=codec_name,width,height,sample_rate -of "
@@ -214,54 +249,74 @@ double av_skew_ms(const std::string& url, int secs) {
   return audio < 0 || video < 0 ? 1e9 : worst;
 }
 
-TEST(WebRtcBrowser, AWhipSeatPlaysOverRtmpFlvAndHls) {
-  // H.264 from the browser, so the bridge forwards the video as it came and converts Opus.
-  Server s(config("webrtc:\n  video_codecs: [H264]\nhls:\n  segment_s: 1\n"));
+// A WHIP seat with `codec` video: nobody watching over RTMP/FLV/HLS costs no bridge work;
+// then ffmpeg reads its RTMP, FLV and HLS URLs and gets H.264 at the published size and
+// AAC 48 kHz, decodable, audio and video within 100 ms.
+void whip_seat_plays_over_rtmp_flv_and_hls(const std::string& codec) {
+  Server s(config("webrtc:\n  video_codecs: [" + codec + "]\nhls:\n  segment_s: 1\n"));
   s.start();
   std::string room;
   auto seats = seated_room(s, "call", {"alice"}, room);
   const Seat& seat = seats[0];
-  std::string stop = ::testing::TempDir() + "onair-publish-stop-" + std::to_string(::getpid());
+  std::string stop = ::testing::TempDir() + "onair-publish-stop-" + codec + "-" + std::to_string(::getpid());
   std::filesystem::remove(stop);
   std::pair<int, std::string> published;
   std::thread page([&] {
     published = browser("publish", {{"base", base(s)}, {"whip", seat.whip}, {"hold_ms", 90000}, {"stop_file", stop}});
   });
+  auto listed = listed_stream(s, seat.stream, 30000);
+  ASSERT_FALSE(listed.empty()) << "the WHIP stream was never published";
+  EXPECT_EQ(listed["source"].as_string(), "webrtc");
+  // Only when needed: 200 packets in (a few seconds of media), and no bridge has run.
+  EXPECT_TRUE(media_flowing(s, 200, 30000));
+  listed = listed_stream(s, seat.stream, 5000);
+  EXPECT_EQ(json::serialize(listed["bridges"]), "[]") << json::serialize(listed);
+  EXPECT_EQ(metric_sum(s, "onair_bridge_frames_total{direction=\"webrtc_to_rtmp\""), 0);
+
+  // A player wakes the bridge: the admin API says so while it plays.
+  std::string watching;
+  std::thread player([&] { watching = decode(seat.flv, 8); });
   auto info = stream_info(s, seat.stream, 30000);
   EXPECT_FALSE(info.empty()) << "the WHIP stream never showed h264 + aac in /v1/admin/streams";
   if (!info.empty()) {
     EXPECT_EQ(info["width"].as_int64(), 640);
     EXPECT_EQ(info["height"].as_int64(), 480);
-    EXPECT_EQ(info["source"].as_string(), "webrtc");
     EXPECT_NE(json::serialize(info["bridges"]).find("webrtc_to_rtmp"), std::string::npos) << json::serialize(info);
-    for (const std::string& url : {seat.flv, seat.rtmp}) {
-      std::string p = probe(url);
-      EXPECT_NE(p.find("h264|640|480"), std::string::npos) << url << ": " << p;
-      EXPECT_NE(p.find("aac|48000"), std::string::npos) << url << ": " << p;
-      std::string out = decode(url, 8);
-      EXPECT_EQ(out, "exit=0\n") << url << ": " << out;
-    }
-    double skew = av_skew_ms(seat.flv, 6);
-    EXPECT_LT(skew, 100) << "audio and video timestamps apart over FLV by " << skew << " ms";
-    // HLS: the segmenter is a tap of every stream; segments appear once keyframes do.
-    bool playlist = false;
-    for (int i = 0; i < 100 && !playlist; ++i) {
-      playlist = run("curl -s '" + seat.hls + "'").find("#EXTINF") != std::string::npos;
-      if (!playlist) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    EXPECT_TRUE(playlist) << "no HLS segment for the WHIP stream";
-    std::string p = probe(seat.hls);
-    EXPECT_NE(p.find("h264|640|480"), std::string::npos) << p;
-    EXPECT_NE(p.find("aac|48000"), std::string::npos) << p;
-    std::string out = decode(seat.hls, 4);
-    EXPECT_EQ(out, "exit=0\n") << "hls: " << out;
-    auto m = s.get("/metrics", "").body;
-    EXPECT_NE(m.find("onair_bridge_frames_total{direction=\"webrtc_to_rtmp\",kind=\"video\"}"), std::string::npos);
   }
+  player.join();
+  EXPECT_EQ(watching, "exit=0\n") << watching;
+  for (const std::string& url : {seat.flv, seat.rtmp}) {
+    std::string p = probe(url);
+    EXPECT_NE(p.find("h264|640|480"), std::string::npos) << url << ": " << p;
+    EXPECT_NE(p.find("aac|48000"), std::string::npos) << url << ": " << p;
+    std::string out = decode(url, 8);
+    EXPECT_EQ(out, "exit=0\n") << url << ": " << out;
+  }
+  double skew = av_skew_ms(seat.flv, 6);
+  EXPECT_LT(skew, 100) << "audio and video timestamps apart over FLV by " << skew << " ms";
+  // HLS: the first playlist request wakes the bridge and waits for the first segment.
+  std::string p = probe(seat.hls);
+  EXPECT_NE(p.find("h264|640|480"), std::string::npos) << p;
+  EXPECT_NE(p.find("aac|48000"), std::string::npos) << p;
+  std::string out = decode(seat.hls, 4);
+  EXPECT_EQ(out, "exit=0\n") << "hls: " << out;
+  EXPECT_GT(metric_sum(s, "onair_bridge_frames_total{direction=\"webrtc_to_rtmp\",kind=\"video\"}"), 0);
+  if (codec == "VP8")
+    EXPECT_GT(metric_sum(s, "onair_bridge_transcode_seconds_total"), 0);
   std::ofstream(stop) << "stop";
   page.join();
   std::filesystem::remove(stop);
   EXPECT_EQ(published.first, 0) << published.second;
+}
+
+TEST(WebRtcBrowser, AWhipSeatPlaysOverRtmpFlvAndHls) {
+  // H.264 from the browser: the bridge forwards the video as it came and converts Opus.
+  whip_seat_plays_over_rtmp_flv_and_hls("H264");
+}
+
+TEST(WebRtcBrowser, AVp8WhipSeatPlaysOverRtmpFlvAndHlsAsH264) {
+  // VP8 from the browser: transcoded to H.264 on the bridge's worker while watched.
+  whip_seat_plays_over_rtmp_flv_and_hls("VP8");
 }
 
 TEST(WebRtcBrowser, AWhipStreamWithLossDecodesCleanlyOverFlv) {
@@ -278,7 +333,7 @@ TEST(WebRtcBrowser, AWhipStreamWithLossDecodesCleanlyOverFlv) {
   std::thread page([&] {
     published = browser("publish", {{"base", base(s)}, {"whip", seat.whip}, {"hold_ms", 90000}, {"stop_file", stop}});
   });
-  EXPECT_FALSE(stream_info(s, seat.stream, 30000).empty()) << "the WHIP stream never showed h264 + aac";
+  EXPECT_FALSE(listed_stream(s, seat.stream, 30000).empty()) << "the WHIP stream was never published";
   std::string out = decode(seat.flv, 8);
   EXPECT_EQ(out, "exit=0\n") << out;
   auto m = s.get("/metrics", "").body;
@@ -332,7 +387,7 @@ TEST(WebRtcBrowser, ALiveRoomWithAnRtmpAnchorAndAWhipCohostPlaysBothSeatsOnEvery
                                     {"stop_file", stop}});
   });
   ASSERT_FALSE(stream_info(s, room.stream, 20000).empty()) << "the anchor's RTMP stream";
-  EXPECT_FALSE(stream_info(s, room.id + "-bob", 30000).empty()) << "the cohost's WHIP stream";
+  EXPECT_FALSE(listed_stream(s, room.id + "-bob", 30000).empty()) << "the cohost's WHIP stream";
   // An FLV player of each seat: the anchor's as published, the cohost's through the bridge.
   std::string anchor = probe(url(0, "play", "flv")), cohost = probe(url(1, "play", "flv"));
   EXPECT_NE(anchor.find("h264|640|360"), std::string::npos) << anchor;
@@ -351,8 +406,8 @@ TEST(WebRtcBrowser, ALiveRoomWithAnRtmpAnchorAndAWhipCohostPlaysBothSeatsOnEvery
   EXPECT_EQ(published.first, 0) << published.second;
 }
 
-TEST(WebRtcBrowser, AVp8WhipStreamIsRefusedOverRtmpFlvAndHlsWithAReason) {
-  Server s(config("webrtc:\n  video_codecs: [VP8]\n"));
+TEST(WebRtcBrowser, AVp8WhipStreamIsRefusedOverRtmpFlvAndHlsWithAReasonWhenTranscodingIsOff) {
+  Server s(config("webrtc:\n  video_codecs: [VP8]\nbridge:\n  vp8_transcode: \"off\"\n"));
   s.start();
   std::string room;
   auto seats = seated_room(s, "call", {"alice"}, room);

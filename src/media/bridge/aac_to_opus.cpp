@@ -27,7 +27,7 @@ Result<AacToOpus> AacToOpus::create(std::span<const uint8_t> asc, int opus_kbps)
   if (opus_kbps < 6 || opus_kbps > 510) {
     return fail(ErrorCode::invalid_argument, "aac_to_opus: Opus bit rate must be 6..510 kbit/s");
   }
-  auto decoder = codec::AudioDecoder::create({.codec = AV_CODEC_ID_AAC, .extradata = asc});
+  auto decoder = codec::Decoder::create({.codec = AV_CODEC_ID_AAC, .extradata = asc});
   if (!decoder) return std::unexpected(std::move(decoder.error()).with_context("aac_to_opus"));
   // No in-band FEC: it would move libopus off CELT (what suits the music an RTMP
   // publisher sends) to the hybrid mode at four times the CPU; WebRTC viewers recover
@@ -41,7 +41,7 @@ Result<AacToOpus> AacToOpus::create(std::span<const uint8_t> asc, int opus_kbps)
   return AacToOpus(*config, std::move(*decoder), std::move(*encoder));
 }
 
-AacToOpus::AacToOpus(AacConfig config, codec::AudioDecoder decoder, codec::OpusEncoder encoder)
+AacToOpus::AacToOpus(AacConfig config, codec::Decoder decoder, codec::OpusEncoder encoder)
     : config_(config),
       decoder_(std::move(decoder)),
       encoder_(std::move(encoder)),

@@ -26,7 +26,7 @@
 #include "core/error.hpp"
 #include "media/bridge/aac_config.hpp"
 #include "media/bridge/sample_timeline.hpp"
-#include "media/codec/audio_decoder.hpp"
+#include "media/codec/decoder.hpp"
 #include "media/codec/opus_codec.hpp"
 #include "media/codec/resampler.hpp"
 
@@ -70,7 +70,7 @@ class AacToOpus {
   static constexpr int kOpusComplexity = 7;
 
  private:
-  AacToOpus(AacConfig config, codec::AudioDecoder decoder, codec::OpusEncoder encoder);
+  AacToOpus(AacConfig config, codec::Decoder decoder, codec::OpusEncoder encoder);
 
   // Places a decoded packet stamped `pts_ms`, filling a gap or starting a new timeline.
   void place(int64_t pts_ms, std::vector<OpusFrame>& out);
@@ -87,7 +87,7 @@ class AacToOpus {
   void finish(std::vector<OpusFrame>& out);
 
   AacConfig config_;
-  codec::AudioDecoder decoder_;
+  codec::Decoder decoder_;
   std::optional<codec::Resampler> resampler_;  // made for the first frame's format
   codec::OpusEncoder encoder_;
   SampleTimeline timeline_;

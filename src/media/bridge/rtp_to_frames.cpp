@@ -12,6 +12,7 @@
 #include "media/bridge/aac_config.hpp"
 #include "media/bridge/avc.hpp"
 #include "media/bridge/opus_to_aac.hpp"
+#include "media/bridge/vp8_to_h264.hpp"
 #include "media/rtmp/amf0.hpp"
 #include "media/webrtc/codec_h264.hpp"
 
@@ -24,7 +25,13 @@ constexpr const char* kDirection = "webrtc_to_rtmp";
 // Opus packets waiting for the worker: 2 s of 20 ms packets. A worker that far behind is
 // overloaded; what does not fit is dropped rather than queued without bound.
 constexpr int kMaxQueuedAudio = 100;
+// VP8 frames waiting for the worker: about 250 ms at 30 fps. Past that a frame is dropped,
+// and so is everything up to the next keyframe (which is asked for).
+constexpr int kMaxQueuedVideo = 8;
 constexpr int64_t kKeyframeRetryMs = 300;
+// The bridge keeps running this long after demand ends, so a player that reconnects or
+// follows another gets the GOP cache at once instead of waiting for a keyframe.
+constexpr int64_t kLingerMs = 5000;
 
 Gauge& active_gauge() {
   static Gauge& g = metrics().gauge("onair_bridge_active", "Bridges running", {{"direction", kDirection}});
@@ -46,7 +53,7 @@ Counter& keyframe_requests() {
 std::atomic<uint64_t>& transcode_us() {
   static std::atomic<uint64_t> us{0};
   static bool registered = [] {
-    metrics().counter_fn("onair_bridge_transcode_seconds_total", "CPU time bridges spent transcoding audio",
+    metrics().counter_fn("onair_bridge_transcode_seconds_total", "Time bridges spent transcoding (audio, and VP8 to H.264)",
                          [] { return double(us.load(std::memory_order_relaxed)) / 1e6; });
     return true;
   }();
@@ -70,7 +77,78 @@ std::string on_metadata(int width, int height) {
   return body;
 }
 
+uint64_t elapsed_us(std::chrono::steady_clock::time_point t0) {
+  return uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+}
+
 }  // namespace
+
+// H.264 access units -> the FLV frames of a Stream: an AVC sequence header (and onMetaData
+// with the picture size) first and whenever the parameter sets change, then one AVC frame
+// per unit with its timestamp kept monotonic. Used on one thread: the loop for H.264 as the
+// browser sent it, the worker for VP8 transcoded.
+class AvcOut {
+ public:
+  explicit AvcOut(media::Stream& stream) : stream_(&stream) {}
+
+  // False when the unit was dropped (its parameter sets do not make a sequence header, or
+  // it holds no picture).
+  bool publish(uint32_t ts, bool keyframe, bool parameters_changed, std::span<const uint8_t> sps,
+               std::span<const uint8_t> pps, std::span<const NalView> nals) {
+    if (frames_ && int32_t(ts - last_ms_) < 0) ts = last_ms_;
+    last_ms_ = ts;
+    if (parameters_changed || config_.empty()) {
+      std::string config = build_avc_config(sps, pps);
+      if (config.empty()) {
+        drops_counter("video_parameter_sets").inc();
+        return false;
+      }
+      if (config != config_) {
+        config_ = config;
+        if (auto info = parse_sps(sps)) {
+          stream_->set_metadata(media::make_frame(media::FrameKind::script, ts, false, false,
+                                                  on_metadata(info->width, info->height)),
+                                info->width, info->height, 0);
+        }
+        stream_->set_codecs("h264", "");
+        stream_->publish_frame(
+            media::make_frame(media::FrameKind::video, ts, true, true, flv_avc_sequence_header(config_)));
+      }
+    }
+    // Access unit delimiters mean nothing in FLV; SPS/PPS travel in the sequence header.
+    NalView kept[64];
+    size_t n = 0;
+    for (const NalView& nal : nals) {
+      if (nal.empty()) continue;
+      uint8_t type = nal[0] & 0x1F;
+      if (type == webrtc::h264::nal::kAud || type == webrtc::h264::nal::kSps || type == webrtc::h264::nal::kPps)
+        continue;
+      if (n == std::size(kept)) {
+        drops_counter("video_too_many_nals").inc();
+        return false;
+      }
+      kept[n++] = nal;
+    }
+    if (n == 0) {
+      drops_counter("video_empty").inc();
+      return false;
+    }
+    append_flv_avc_frame(scratch_, keyframe, 0, std::span<const NalView>(kept, n));
+    stream_->publish_frame(media::make_frame(media::FrameKind::video, ts, keyframe, false, scratch_));
+    ++frames_;
+    frames_counter("video").inc();
+    return true;
+  }
+  // The next unit starts over with a sequence header (a new encoder, a restart).
+  void reset() { config_.clear(); }
+
+ private:
+  media::Stream* stream_;
+  std::string config_;  // the AVC sequence header's record, to see a change
+  std::string scratch_;
+  uint32_t last_ms_ = 0;
+  uint64_t frames_ = 0;
+};
 
 // The audio path's state. Worker side: the codec, what has been published, under `mu`.
 // Loop side: whether the origin is known. Tasks in flight hold it, so the bridge may go first.
@@ -103,9 +181,7 @@ struct RtpToFrames::Audio {
     codec->push({reinterpret_cast<const uint8_t*>(packet.data()), packet.size()}, rtp_timestamp, out);
     if (codec->counters().decode_errors > errors) drops_counter("audio_decode").inc();
     for (const AacFrame& f : out) publish(f);
-    transcode_us().fetch_add(
-        uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count()),
-        std::memory_order_relaxed);
+    transcode_us().fetch_add(elapsed_us(t0), std::memory_order_relaxed);
   }
 
   void publish(const AacFrame& f) {
@@ -125,22 +201,76 @@ struct RtpToFrames::Audio {
   }
 };
 
+// The VP8 path's worker side: the transcoder and the frames it publishes, under `mu`. The
+// codec is made at the first frame after demand starts and dropped when it ends.
+struct RtpToFrames::Transcode {
+  Transcode(asio::any_io_executor workers, std::shared_ptr<media::Stream> s, Vp8ToH264::Options o)
+      : strand(asio::make_strand(std::move(workers))), stream(std::move(s)), options(std::move(o)), out(*stream) {}
+
+  asio::strand<asio::any_io_executor> strand;
+  std::atomic<int> queued{0};
+  std::atomic<bool> wants_keyframe{false};  // the worker -> the loop: ask the browser
+  std::mutex mu;
+  bool stopped = false;
+  bool failed = false;  // the encoder cannot be made: logged once, nothing bridged
+  std::shared_ptr<media::Stream> stream;
+  Vp8ToH264::Options options;
+  std::optional<Vp8ToH264> codec;
+  AvcOut out;
+
+  void push(const std::string& frame, uint32_t ts, bool keyframe, bool idr) {
+    queued.fetch_sub(1, std::memory_order_relaxed);
+    std::lock_guard lock(mu);
+    if (stopped || failed) return;
+    auto t0 = std::chrono::steady_clock::now();
+    if (!codec) {
+      auto c = Vp8ToH264::create(options, [this](const H264Unit& u) {
+        out.publish(uint32_t(std::max<int64_t>(0, u.pts_ms)), u.keyframe, u.parameters_changed, u.sps, u.pps, u.nals);
+      });
+      if (!c) {
+        failed = true;
+        spdlog::warn("bridge: no video for stream={}: {}", stream->name(), c.error().message());
+        return;
+      }
+      codec.emplace(std::move(*c));
+      out.reset();
+    }
+    uint64_t errors = codec->counters().decode_errors + codec->counters().encode_errors;
+    if (!codec->push({reinterpret_cast<const uint8_t*>(frame.data()), frame.size()}, ts, keyframe, idr))
+      wants_keyframe.store(true, std::memory_order_relaxed);
+    if (codec->counters().decode_errors + codec->counters().encode_errors > errors) drops_counter("video_decode").inc();
+    transcode_us().fetch_add(elapsed_us(t0), std::memory_order_relaxed);
+  }
+
+  void reset() {
+    std::lock_guard lock(mu);
+    codec.reset();
+  }
+};
+
 RtpToFrames::RtpToFrames(std::shared_ptr<media::Stream> stream, webrtc::Router& router, RtpToFramesOptions options,
                          asio::any_io_executor workers)
     : stream_(std::move(stream)),
       router_(&router),
       options_(options),
       jitter_(JitterConfig{int(options.jitter_ms)}),
-      depacketizer_([this](const AccessUnit& au) { on_access_unit(au); }) {
+      depacketizer_([this](const AccessUnit& au) { on_access_unit(au); }),
+      vp8_depacketizer_([this](const Vp8Frame& f) { on_vp8_frame(f); }),
+      video_out_(std::make_unique<AvcOut>(*stream_)) {
   webrtc::Producer& producer = router.producer();
   if (const webrtc::NegotiatedMedia* v = producer.media(webrtc::MediaKind::video)) {
     h264_ = v->codec.name == "H264";
+    vp8_ = v->codec.name == "VP8" && options_.vp8_transcode;
     video_layer_ = producer.video_layers() ? producer.video_layers() - 1 : 0;
-    refused_ = !h264_;
+    refused_ = !h264_ && !vp8_;
     if (refused_)
       stream_->set_refusal("the stream's video is " + v->codec.name +
-                           " from WebRTC, which onair does not convert for RTMP, HTTP-FLV or HLS; publish H.264 "
-                           "(WHIP with video_codecs [H264]) or play it over WHEP");
+                           " from WebRTC, which onair does not convert for RTMP, HTTP-FLV or HLS here " +
+                           (v->codec.name == "VP8" ? "(bridge.vp8_transcode: off)" : "") +
+                           "; publish H.264 (WHIP with video_codecs [H264]) or play it over WHEP");
+    if (vp8_)
+      transcode_ = std::make_shared<Transcode>(workers, stream_,
+                                               Vp8ToH264::Options{options_.h264_kbps, options_.h264_preset});
   }
   if (const webrtc::NegotiatedMedia* a = producer.media(webrtc::MediaKind::audio); a && !refused_) {
     bool stereo = a->codec.fmtp.find("stereo=1") != std::string::npos;
@@ -148,7 +278,7 @@ RtpToFrames::RtpToFrames(std::shared_ptr<media::Stream> stream, webrtc::Router& 
     if (!codec) {
       spdlog::warn("bridge: no audio for stream={}: {}", stream_->name(), codec.error().message());
     } else {
-      audio_ = std::make_shared<Audio>(std::move(workers));
+      audio_ = std::make_shared<Audio>(workers);
       audio_->stream = stream_;
       audio_->codec.emplace(std::move(*codec));
       audio_->clock_rate = a->codec.clock_rate ? a->codec.clock_rate : 48000;
@@ -167,9 +297,15 @@ RtpToFrames::~RtpToFrames() {
 
 void RtpToFrames::stop() {
   router_ = nullptr;
-  if (!audio_) return;
-  std::lock_guard lock(audio_->mu);
-  audio_->stopped = true;
+  if (audio_) {
+    std::lock_guard lock(audio_->mu);
+    audio_->stopped = true;
+  }
+  if (transcode_) {
+    std::lock_guard lock(transcode_->mu);
+    transcode_->stopped = true;
+    transcode_->codec.reset();
+  }
 }
 
 void RtpToFrames::on_router_closed() { stop(); }
@@ -177,16 +313,32 @@ void RtpToFrames::on_router_closed() { stop(); }
 bool RtpToFrames::active(int64_t now_ms) {
   now_ms_ = now_ms;
   if (refused_) return false;
-  bool a = stream_->sinks() > 0;
-  if (a != was_active_) stream_->set_bridge("webrtc_to_rtmp", a);
-  if (a && !was_active_) {
-    // A first sink: it needs a keyframe (a later one gets the GOP cache).
-    last_request_ms_ = -1'000'000;
-    if (h264_) request_keyframe(now_ms);
-  }
+  if (stream_->wanted()) last_wanted_ms_ = now_ms;
+  bool a = last_wanted_ms_ >= 0 && now_ms - last_wanted_ms_ < kLingerMs;
+  if (a == was_active_) return a;
   was_active_ = a;
-  if (a && start_ms_ < 0) start_ms_ = now_ms;
+  stream_->set_bridge("webrtc_to_rtmp", a);
+  if (a) {
+    if (start_ms_ < 0) start_ms_ = now_ms;
+    // Packets resume after a pause: the video path starts over, and the first sink needs
+    // a keyframe (a later one gets the GOP cache).
+    restart_video();
+    last_request_ms_ = -1'000'000;
+    if (h264_ || vp8_) request_keyframe(now_ms);
+  } else {
+    // Nobody to feed: drop the codecs and the GOP a next player must not start from.
+    stream_->clear_gop();
+    if (transcode_) asio::post(transcode_->strand, [t = transcode_] { t->reset(); });
+  }
   return a;
+}
+
+void RtpToFrames::restart_video() {
+  jitter_ = JitterBuffer(JitterConfig{int(options_.jitter_ms)});
+  depacketizer_ = H264Depacketizer([this](const AccessUnit& au) { on_access_unit(au); });
+  vp8_depacketizer_ = Vp8Depacketizer([this](const Vp8Frame& f) { on_vp8_frame(f); });
+  skip_to_keyframe_ = false;
+  idr_asked_ = false;
 }
 
 void RtpToFrames::on_rtp(const webrtc::Layer& layer, const webrtc::rtp::Packet& p, int64_t now_ms) {
@@ -212,7 +364,7 @@ void RtpToFrames::on_rtp(const webrtc::Layer& layer, const webrtc::rtp::Packet& 
                                 ts = p.timestamp()] { a->push(packet, ts); });
     return;
   }
-  if (!h264_ || layer.index != video_layer_) return;
+  if ((!h264_ && !vp8_) || layer.index != video_layer_) return;
   auto pushed = jitter_.push(p.sequence_number(), p.timestamp(), p.marker(), p.payload(), now_ms);
   if (pushed == JitterBuffer::Push::oversize) drops_counter("oversize").inc();
   drain_jitter(now_ms);
@@ -222,21 +374,31 @@ void RtpToFrames::drain_jitter(int64_t now_ms) {
   jitter_.poll(now_ms, [&](const JitterOutput& out) {
     if (out.kind == JitterOutput::Kind::loss) {
       drops_counter("video_loss").inc();
-      depacketizer_.lost();
+      if (h264_) depacketizer_.lost();
+      else vp8_depacketizer_.lost();
       return;
     }
-    uint64_t before = depacketizer_.counters().malformed;
-    depacketizer_.push(out.seq, out.timestamp, out.marker, out.payload);
-    if (depacketizer_.counters().malformed > before) drops_counter("video_malformed").inc();
+    if (h264_) {
+      uint64_t before = depacketizer_.counters().malformed;
+      depacketizer_.push(out.seq, out.timestamp, out.marker, out.payload);
+      if (depacketizer_.counters().malformed > before) drops_counter("video_malformed").inc();
+    } else {
+      uint64_t before = vp8_depacketizer_.counters().malformed;
+      vp8_depacketizer_.push(out.seq, out.timestamp, out.marker, out.payload);
+      if (vp8_depacketizer_.counters().malformed > before) drops_counter("video_malformed").inc();
+    }
   });
-  if (depacketizer_.needs_keyframe()) request_keyframe(now_ms);
+  bool needs = h264_ ? depacketizer_.needs_keyframe() : vp8_depacketizer_.needs_keyframe() || skip_to_keyframe_;
+  if (needs) request_keyframe(now_ms);
 }
 
 void RtpToFrames::tick(int64_t now_ms) {
-  if (!router_ || !h264_ || !active(now_ms)) return;
+  if (!router_ || (!h264_ && !vp8_) || !active(now_ms)) return;
   if (auto due = jitter_.next_deadline_ms(); due && *due <= now_ms) drain_jitter(now_ms);
-  // HLS cuts segments at keyframes: ask for one when a segment's length has passed.
-  if (options_.keyframe_every_s > 0 && video_started_ &&
+  if (transcode_ && transcode_->wants_keyframe.exchange(false, std::memory_order_relaxed)) request_keyframe(now_ms);
+  // HLS cuts segments at keyframes: ask for one when a segment's length has passed (a
+  // VP8 stream's encoder makes them itself).
+  if (h264_ && options_.keyframe_every_s > 0 && video_started_ &&
       now_ms - last_keyframe_ms_ >= int64_t(options_.keyframe_every_s * 1000))
     request_keyframe(now_ms);
 }
@@ -262,49 +424,38 @@ int64_t RtpToFrames::video_ms(uint32_t rtp_timestamp) {
 
 void RtpToFrames::on_access_unit(const AccessUnit& au) {
   uint32_t ts = uint32_t(std::max<int64_t>(0, video_ms(au.timestamp)));
-  if (counters_.video_frames && int32_t(ts - video_last_ms_) < 0) ts = video_last_ms_;
-  video_last_ms_ = ts;
-  if (au.parameters_changed || config_.empty()) {
-    std::string config = build_avc_config(depacketizer_.sps(), depacketizer_.pps());
-    if (config.empty()) {
-      drops_counter("video_parameter_sets").inc();
-      return;
-    }
-    if (config != config_) {
-      config_ = config;
-      if (auto sps = parse_sps(depacketizer_.sps())) {
-        stream_->set_metadata(media::make_frame(media::FrameKind::script, ts, false, false,
-                                                on_metadata(sps->width, sps->height)),
-                              sps->width, sps->height, 0);
-      }
-      stream_->set_codecs("h264", "");
-      stream_->publish_frame(media::make_frame(media::FrameKind::video, ts, true, true, flv_avc_sequence_header(config_)));
-    }
-  }
-  // Access unit delimiters mean nothing in FLV; SPS/PPS travel in the sequence header.
-  NalView kept[64];
-  size_t n = 0;
-  bool too_many = false;
-  for (const NalView& nal : au.nals) {
-    if (nal.empty()) continue;
-    uint8_t type = nal[0] & 0x1F;
-    if (type == webrtc::h264::nal::kAud || type == webrtc::h264::nal::kSps || type == webrtc::h264::nal::kPps) continue;
-    if (n == std::size(kept)) {
-      too_many = true;
-      break;
-    }
-    kept[n++] = nal;
-  }
-  if (too_many || n == 0) {
-    drops_counter(too_many ? "video_too_many_nals" : "video_empty").inc();
+  if (au.keyframe) last_keyframe_ms_ = now_ms_;
+  if (video_out_->publish(ts, au.keyframe, au.parameters_changed, depacketizer_.sps(), depacketizer_.pps(), au.nals))
+    ++counters_.video_frames;
+}
+
+void RtpToFrames::on_vp8_frame(const Vp8Frame& f) {
+  uint32_t ts = uint32_t(std::max<int64_t>(0, video_ms(f.timestamp)));
+  if (skip_to_keyframe_ && !f.keyframe) {
+    ++counters_.video_dropped;
     return;
   }
-  scratch_.clear();
-  append_flv_avc_frame(scratch_, au.keyframe, 0, std::span<const NalView>(kept, n));
-  if (au.keyframe) last_keyframe_ms_ = now_ms_;
-  stream_->publish_frame(media::make_frame(media::FrameKind::video, ts, au.keyframe, false, scratch_));
+  if (transcode_->queued.load(std::memory_order_relaxed) >= kMaxQueuedVideo) {
+    // The worker is behind: this frame goes, and every one up to the next keyframe.
+    ++counters_.video_dropped;
+    drops_counter("video_queue_full").inc();
+    skip_to_keyframe_ = true;
+    request_keyframe(now_ms_);
+    return;
+  }
+  skip_to_keyframe_ = false;
+  // An IDR from the encoder every segment's length, for HLS and late players.
+  bool idr = !idr_asked_ || f.keyframe ||
+             (options_.keyframe_every_s > 0 && ts - last_idr_ms_ >= uint32_t(options_.keyframe_every_s * 1000));
+  if (idr) {
+    idr_asked_ = true;
+    last_idr_ms_ = ts;
+  }
   ++counters_.video_frames;
-  frames_counter("video").inc();
+  transcode_->queued.fetch_add(1, std::memory_order_relaxed);
+  asio::post(transcode_->strand,
+             [t = transcode_, frame = std::string(reinterpret_cast<const char*>(f.data.data()), f.data.size()), ts,
+              key = f.keyframe, idr] { t->push(frame, ts, key, idr); });
 }
 
 void RtpToFrames::on_sender_report(const webrtc::Layer& layer, uint64_t ntp, uint32_t rtp_timestamp) {

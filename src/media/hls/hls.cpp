@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace onair::hls {
@@ -78,6 +79,13 @@ void HlsSegmenter::on_frame(const media::FramePtr& f) {
   bool video = f->kind == media::FrameKind::video;
   if (video && !muxer_.has_video()) return;
   if (!video && !muxer_.has_audio()) return;
+  // A hole in the timeline (a WebRTC stream's bridge paused while nobody watched, a
+  // publisher's clock jump): the open segment ends where its media did, and the next one
+  // starts at a keyframe after a discontinuity.
+  if (open_ && int32_t(f->timestamp - last_ts_) > int32_t(std::max<uint32_t>(5000, 2 * target_ms_))) {
+    finish(last_ts_ + 1);
+    discontinuity_ = true;
+  }
   // Cut at a keyframe once the segment is long enough (audio-only streams: on time).
   bool cut_point = muxer_.has_video() ? (video && f->keyframe) : true;
   if (open_ && cut_point && f->timestamp - start_ts_ >= target_ms_) finish(f->timestamp);

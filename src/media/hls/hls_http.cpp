@@ -1,9 +1,39 @@
 #include "media/hls/hls_http.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+
 namespace onair::hls {
 
-http::Response serve_hls(const HlsService& hls, const media::StreamHub& hub, const media::StreamAccess& access,
-                         const http::Request& req, const std::string& file) {
+namespace {
+
+http::Response answer(const HlsPlaylist& pl, bool playlist, uint64_t seq, const std::string& query,
+                      const std::string& file) {
+  using http::Response;
+  Response r;
+  if (playlist) {
+    r.body = pl.m3u8(query);
+    if (r.body.empty()) return Response::error(Error(ErrorCode::not_found, "no segment of " + file + " yet"));
+    r.content_type = "application/vnd.apple.mpegurl";
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    return r;
+  }
+  r.shared_body = pl.segment(seq);
+  if (!r.shared_body) return Response::error(Error(ErrorCode::not_found, "no such media file: " + file));
+  r.content_type = "video/mp2t";
+  r.headers.emplace_back("Cache-Control", "max-age=60");
+  return r;
+}
+
+}  // namespace
+
+boost::asio::awaitable<http::Response> serve_hls(const HlsService& hls, const media::StreamHub& hub,
+                                                 const media::StreamAccess& access, double segment_s,
+                                                 const http::Request& req, const std::string& file) {
   using http::Response;
   auto not_found = [&] {
     return Response::error(Error(ErrorCode::not_found, "no such media file: " + file));
@@ -18,38 +48,42 @@ http::Response serve_hls(const HlsService& hls, const media::StreamHub& hub, con
     std::string num =
         dash == std::string::npos ? "" : file.substr(dash + 1, file.size() - 3 - dash - 1);
     if (num.empty() || num.size() > 18 || num.find_first_not_of("0123456789") != std::string::npos)
-      return not_found();
+      co_return not_found();
     name = file.substr(0, dash);
     seq = std::stoull(num);
   } else {
-    return not_found();
+    co_return not_found();
   }
-  if (!auth::valid_stream_name(name)) return not_found();
+  if (!auth::valid_stream_name(name)) co_return not_found();
   std::string query;
   if (access.play_needs_signature()) {
     std::string expire = req.query_param("expire").value_or(""),
                 sign = req.query_param("sign").value_or("");
     if (auto ok = access.check_signature(name, auth::StreamAction::play, expire, sign); !ok)
-      return Response::error(ok.error());
+      co_return Response::error(ok.error());
     query = "expire=" + expire + "&sign=" + sign;
   }
   if (std::string why = hub.refusal(name); !why.empty())
-    return Response::error(Error(ErrorCode::unsupported_media_type, why));
+    co_return Response::error(Error(ErrorCode::unsupported_media_type, why));
+  auto stream = hub.published(name);
+  if (stream) stream->want_hls();
   auto pl = hls.playlist(name);
-  if (!pl) return not_found();
-  Response r;
-  if (playlist) {
-    r.body = pl->m3u8(query);
-    if (r.body.empty()) return not_found();
-    r.content_type = "application/vnd.apple.mpegurl";
-    r.headers.emplace_back("Cache-Control", "no-cache");
-    return r;
+  if (playlist && stream && (!pl || pl->m3u8(query).empty())) {
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(int64_t(std::clamp(segment_s * 2 + 5, 5.0, 60.0) * 1000));
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    while (std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(100));
+      co_await timer.async_wait(boost::asio::use_awaitable);
+      stream = hub.published(name);
+      if (!stream) break;
+      stream->want_hls();
+      pl = hls.playlist(name);
+      if (pl && !pl->m3u8(query).empty()) break;
+    }
   }
-  r.shared_body = pl->segment(seq);
-  if (!r.shared_body) return not_found();
-  r.content_type = "video/mp2t";
-  r.headers.emplace_back("Cache-Control", "max-age=60");
-  return r;
+  if (!pl) co_return not_found();
+  co_return answer(*pl, playlist, seq, query, file);
 }
 
 }  // namespace onair::hls

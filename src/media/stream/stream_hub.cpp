@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/ids.hpp"
 
@@ -153,6 +154,25 @@ void Stream::detach(Sink* sink, boost::asio::io_context& loop) {
       if (sink->is_player() && players_ > 0) --players_;
     }
   }
+}
+
+namespace {
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+bool Stream::wanted() const {
+  return players_.load(std::memory_order_relaxed) > 0 || now_ms() < hls_wanted_until_ms_.load(std::memory_order_relaxed);
+}
+
+void Stream::want_hls() { hls_wanted_until_ms_.store(now_ms() + kHlsDemandMs, std::memory_order_relaxed); }
+
+void Stream::clear_gop() {
+  std::lock_guard lock(mu_);
+  gop_.clear();
+  gop_bytes_ = 0;
 }
 
 void Stream::set_refusal(std::string reason) {

@@ -76,8 +76,20 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // through the relay, each once. Returns how many frames were replayed.
   size_t attach(Sink* sink, boost::asio::io_context& loop);
   void detach(Sink* sink, boost::asio::io_context& loop);
-  // Sinks attached now (players and taps), from any thread: a bridge works only while > 0.
+  // Sinks attached now (players and taps), from any thread.
   size_t sinks() const { return sinks_.load(std::memory_order_relaxed); }
+
+  // Demand, for sources that cost something to feed (the WebRTC -> RTMP bridge transcodes):
+  // true while a player is attached or HLS was requested within the last kHlsDemandMs. The
+  // HLS segmenter, always attached, does not count by itself: a WebRTC stream nobody
+  // watches over RTMP, HTTP-FLV or HLS (a meeting) costs no codec work. From any thread.
+  bool wanted() const;
+  // An HLS playlist or segment of this stream was requested.
+  void want_hls();
+  static constexpr int64_t kHlsDemandMs = 30'000;
+  // Forgets the GOP cache (not the sequence headers): a source that stops feeding while
+  // unwanted, so the next player does not start with a picture from long ago.
+  void clear_gop();
 
   // Why this publish cannot be played over RTMP, HTTP-FLV or HLS (a WebRTC stream in a
   // codec the bridge does not convert); empty when it can. Cleared by the next publish.
@@ -114,8 +126,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::vector<FramePtr> gop_;
   size_t gop_bytes_ = 0;
   std::vector<std::shared_ptr<Relay>> relays_;
-  size_t players_ = 0;  // attached sinks that are players
+  std::atomic<size_t> players_{0};  // attached sinks that are players
   std::atomic<size_t> sinks_{0};
+  std::atomic<int64_t> hls_wanted_until_ms_{0};
   std::string refusal_;
   StreamInfo info_;
 };

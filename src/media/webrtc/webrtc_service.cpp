@@ -226,6 +226,9 @@ struct WebRtcService::Impl {
     bo.jitter_ms = config.bridge.jitter_ms;
     bo.aac_kbps = config.bridge.aac_kbps;
     bo.keyframe_every_s = config.hls.segment_s;
+    bo.vp8_transcode = config.bridge.vp8_transcode == "on_demand";
+    bo.h264_kbps = int(config.bridge.h264_kbps);
+    bo.h264_preset = config.bridge.h264_preset;
     auto to_frames = std::make_unique<bridge::RtpToFrames>(ticket->stream, pub->router(), bo, codec_pool.get_executor());
     Entry e{std::move(pub), std::move(*ticket), room, false, std::move(to_frames)};
     sessions.emplace(id, std::move(e));

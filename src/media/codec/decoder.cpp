@@ -1,4 +1,4 @@
-#include "media/codec/audio_decoder.hpp"
+#include "media/codec/decoder.hpp"
 
 #include <cstring>
 
@@ -11,24 +11,24 @@ extern "C" {
 
 namespace onair::codec {
 
-Result<AudioDecoder> AudioDecoder::create(const AudioDecoderSettings& settings) {
+Result<Decoder> Decoder::create(const DecoderSettings& settings) {
   const AVCodec* codec = avcodec_find_decoder(settings.codec);
   if (!codec) {
     return fail(ErrorCode::invalid_argument,
-                std::string("audio decoder: no decoder for ") + avcodec_get_name(settings.codec));
+                std::string("decoder: no decoder for ") + avcodec_get_name(settings.codec));
   }
-  AudioDecoder d;
+  Decoder d;
   d.ctx_.reset(avcodec_alloc_context3(codec));
   d.frame_.reset(av_frame_alloc());
   d.packet_.reset(av_packet_alloc());
   if (!d.ctx_ || !d.frame_ || !d.packet_) {
-    return fail(ErrorCode::internal, "audio decoder: out of memory");
+    return fail(ErrorCode::internal, "decoder: out of memory");
   }
   if (!settings.extradata.empty()) {
     // FFmpeg owns extradata (freed with the context) and may read past its end.
     size_t n = settings.extradata.size();
     d.ctx_->extradata = static_cast<uint8_t*>(av_mallocz(n + AV_INPUT_BUFFER_PADDING_SIZE));
-    if (!d.ctx_->extradata) return fail(ErrorCode::internal, "audio decoder: out of memory");
+    if (!d.ctx_->extradata) return fail(ErrorCode::internal, "decoder: out of memory");
     std::memcpy(d.ctx_->extradata, settings.extradata.data(), n);
     d.ctx_->extradata_size = int(n);
   }
@@ -37,14 +37,14 @@ Result<AudioDecoder> AudioDecoder::create(const AudioDecoderSettings& settings) 
   d.ctx_->thread_count = 1;  // one stream, one worker thread: no codec threads of its own
 
   if (int err = avcodec_open2(d.ctx_.get(), codec, nullptr); err < 0) {
-    return av_fail(err, std::string("audio decoder: opening ") + codec->name);
+    return av_fail(err, std::string("decoder: opening ") + codec->name);
   }
   return d;
 }
 
-Result<void> AudioDecoder::send(std::span<const uint8_t> packet, int64_t pts) {
+Result<void> Decoder::send(std::span<const uint8_t> packet, int64_t pts) {
   // An empty packet would mean "drain"; that is send_end()'s job.
-  if (packet.empty()) return fail(ErrorCode::invalid_argument, "audio decoder: empty packet");
+  if (packet.empty()) return fail(ErrorCode::invalid_argument, "decoder: empty packet");
   // The packet is not reference-counted, so avcodec_send_packet copies what it keeps;
   // the buffer is ours to reuse for the next packet.
   if (buffer_.size() < packet.size() + AV_INPUT_BUFFER_PADDING_SIZE) {
@@ -59,25 +59,25 @@ Result<void> AudioDecoder::send(std::span<const uint8_t> packet, int64_t pts) {
   int err = avcodec_send_packet(ctx_.get(), packet_.get());
   packet_->data = nullptr;
   packet_->size = 0;
-  if (err < 0) return av_fail(err, "audio decoder: avcodec_send_packet");
+  if (err < 0) return av_fail(err, "decoder: avcodec_send_packet");
   return {};
 }
 
-Result<void> AudioDecoder::send_end() {
+Result<void> Decoder::send_end() {
   int err = avcodec_send_packet(ctx_.get(), nullptr);
-  if (err < 0 && err != AVERROR_EOF) return av_fail(err, "audio decoder: draining");
+  if (err < 0 && err != AVERROR_EOF) return av_fail(err, "decoder: draining");
   return {};
 }
 
-Result<const AVFrame*> AudioDecoder::receive() {
+Result<const AVFrame*> Decoder::receive() {
   av_frame_unref(frame_.get());
   int err = avcodec_receive_frame(ctx_.get(), frame_.get());
   if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return nullptr;
-  if (err < 0) return av_fail(err, "audio decoder: avcodec_receive_frame");
+  if (err < 0) return av_fail(err, "decoder: avcodec_receive_frame");
   return frame_.get();
 }
 
-void AudioDecoder::reset() {
+void Decoder::reset() {
   av_frame_unref(frame_.get());
   avcodec_flush_buffers(ctx_.get());
 }

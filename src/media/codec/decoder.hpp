@@ -1,7 +1,8 @@
 #pragma once
-// AudioDecoder: one libavcodec audio decoder (AAC for the RTMP -> WebRTC bridge), owned
-// by whoever decodes one stream, used from one thread. It is a thin layer over the
-// send/receive API: send() a packet, then receive() frames until it says there are none.
+// Decoder: one libavcodec decoder (AAC for the RTMP -> WebRTC bridge, VP8 for the
+// WebRTC -> RTMP bridge), owned by whoever decodes one stream, used from one thread. It
+// is a thin layer over the send/receive API: send() a packet, then receive() frames until
+// it says there are none.
 // The packet and frame objects are allocated once and reused; FFmpeg still allocates
 // inside for frame buffers from its pools.
 #include <cstdint>
@@ -13,18 +14,18 @@
 
 namespace onair::codec {
 
-struct AudioDecoderSettings {
+struct DecoderSettings {
   AVCodecID codec = AV_CODEC_ID_AAC;
   // Codec configuration (for AAC the AudioSpecificConfig); may be empty when the stream
   // carries it in band.
   std::span<const uint8_t> extradata;
-  int sample_rate = 0;  // 0: from the extradata or the stream
-  int channels = 0;     // 0: from the extradata or the stream
+  int sample_rate = 0;  // audio; 0: from the extradata or the stream
+  int channels = 0;     // audio; 0: from the extradata or the stream
 };
 
-class AudioDecoder {
+class Decoder {
  public:
-  static Result<AudioDecoder> create(const AudioDecoderSettings& settings);
+  static Result<Decoder> create(const DecoderSettings& settings);
 
   // One compressed packet. `pts` is carried to the frames it yields (any time base the
   // caller likes; AV_NOPTS_VALUE when unknown). Fails with invalid_argument when the
@@ -43,7 +44,7 @@ class AudioDecoder {
   const AVCodecContext& context() const { return *ctx_; }
 
  private:
-  AudioDecoder() = default;
+  Decoder() = default;
 
   CodecContextPtr ctx_;
   FramePtr frame_;
