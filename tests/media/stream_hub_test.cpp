@@ -124,6 +124,48 @@ TEST(StreamHub, ANewSinkGetsTheGopOnceThenEachLaterFrameOnce) {
   t->stream->detach(&r, loop);
 }
 
+TEST(StreamHub, AStreamIsWantedWhileItHasAPlayerOrHlsWasAskedForNotForATap) {
+  boost::asio::io_context loop;
+  StreamHub hub;
+  auto t = publish(hub, false, [] {}, true, &loop);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_FALSE(t->stream->wanted());
+  Recorder tap;
+  tap.player = false;  // the HLS segmenter, always attached, wants nothing by itself
+  t->stream->attach(&tap, loop);
+  EXPECT_FALSE(t->stream->wanted());
+  Recorder player;
+  t->stream->attach(&player, loop);
+  EXPECT_TRUE(t->stream->wanted());
+  t->stream->detach(&player, loop);
+  EXPECT_FALSE(t->stream->wanted());
+  t->stream->want_hls();  // for Stream::kHlsDemandMs from now
+  EXPECT_TRUE(t->stream->wanted());
+  t->stream->detach(&tap, loop);
+}
+
+TEST(StreamHub, AClearedGopLeavesANewSinkTheSequenceHeadersOnly) {
+  boost::asio::io_context loop;
+  StreamHub hub;
+  auto t = publish(hub, false, [] {}, true, &loop);
+  ASSERT_TRUE(t.has_value());
+  t->stream->publish_frame(make_frame(FrameKind::video, 0, true, true, "seq"));  // 1
+  t->stream->publish_frame(video(true));                                        // 2
+  t->stream->publish_frame(video(false));                                       // 3
+  t->stream->clear_gop();
+  Recorder r;
+  EXPECT_EQ(t->stream->attach(&r, loop), 1u);
+  EXPECT_EQ(r.got, (std::vector<std::string>{"f1"}));
+  t->stream->publish_frame(video(false));  // 4: not a keyframe, still not cached
+  t->stream->publish_frame(video(true));   // 5: the cache starts again here
+  Recorder late;
+  EXPECT_EQ(t->stream->attach(&late, loop), 2u);
+  EXPECT_EQ(late.got, (std::vector<std::string>{"f1", "f5"}));
+  loop.run();
+  t->stream->detach(&r, loop);
+  t->stream->detach(&late, loop);
+}
+
 TEST(StreamHub, AFrameQueuedForTheLoopBeforeASinkAttachedIsNotGivenTwice) {
   boost::asio::io_context loop;
   StreamHub hub;
