@@ -39,12 +39,12 @@ for size in 640x480 1280x720; do
 done
 
 echo "== ffmpeg CLI, same conversions, -threads 1 (process CPU time, demux and decode included) =="
-a=$(cpu ffmpeg -nostdin -threads 1 -c:a libopus -i "$dir/in.opus" -c:a aac -b:a 128k -aac_coder fast -f null -)
+a=$(cpu ffmpeg -nostdin -loglevel error -nostats -threads 1 -c:a libopus -i "$dir/in.opus" -c:a aac -b:a 128k -aac_coder fast -f null -)
 echo "opus -> aac (aac_coder fast)  $a cpu-s: $(share "$a")% of a core"
-b=$(cpu ffmpeg -nostdin -threads 1 -i "$dir/in.m4a" -c:a libopus -b:a 64k -compression_level 7 -f null -)
+b=$(cpu ffmpeg -nostdin -loglevel error -nostats -threads 1 -i "$dir/in.m4a" -c:a libopus -b:a 64k -compression_level 7 -f null -)
 echo "aac -> opus (64k, complexity 7) $b cpu-s: $(share "$b")% of a core"
 for size in 640x480 1280x720; do
-  v=$(cpu ffmpeg -nostdin -threads 1 -i "$dir/in-$size.ivf" -c:v libx264 -threads 1 -preset veryfast \
+  v=$(cpu ffmpeg -nostdin -loglevel error -nostats -threads 1 -i "$dir/in-$size.ivf" -c:v libx264 -threads 1 -preset veryfast \
       -tune zerolatency -b:v 2000k -maxrate 2000k -bufsize 2000k -g 60 -f null -)
   echo "vp8 -> h264 $size veryfast  $v cpu-s: $(share "$v")% of a core"
 done

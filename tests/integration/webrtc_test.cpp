@@ -336,6 +336,25 @@ TEST(WebRtc, WhepOfAnRtmpStreamWithBFramesIsRefusedWithTheReason) {
   EXPECT_NE(r.body.find("B-frames"), std::string::npos) << r.body;
 }
 
+TEST(WebRtc, WhepOfAnHevcRtmpStreamIsRefusedWithTheReasonNotABrokenSession) {
+  // Enhanced RTMP HEVC (ffmpeg 5.1 cannot send it: RawPublisher does): not offered over WebRTC.
+  Server s(config());
+  s.start();
+  Seat st = seat(s, "alice");
+  RawPublisher pub(s.rtmp_port(), st.publish_rtmp.substr(st.publish_rtmp.find("/live/") + 6));
+  pub.video(0, std::string("\x90hvc1", 5) + std::string("\x01\x01\x60\x00\x00\x00", 6) + "hvcC-record");
+  pub.video(0, std::string("\x91hvc1", 5) + std::string("\x00\x00\x00", 3) + std::string(3000, 'K'));
+  HttpResult r;
+  for (int i = 0; i < 100; ++i) {
+    r = http_call(s.port(), "POST", st.whep_path, fixture("chromium-156-whep.sdp"), "", kSdp);
+    if (r.status != 404) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(r.status, 415) << r.body;
+  EXPECT_NE(r.body.find("hevc"), std::string::npos) << r.body;
+  EXPECT_EQ(r.headers.count("location"), 0u);
+}
+
 TEST(WebRtc, WhepOfAnRtmpStreamAnswersAndBridges) {
   Server s(config());
   s.start();
