@@ -11,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -219,6 +220,31 @@ bool media_flowing(Server& s, double packets, int ms) {
   return false;
 }
 
+// Prints the bridge's latency (onair_bridge_latency_seconds) per direction and kind: count
+// and the bucket bound under which 50% and 99% fall. For the log, not asserted (timing).
+void print_bridge_latency(Server& s) {
+  std::istringstream lines(s.get("/metrics", "").body);
+  std::map<std::string, std::vector<std::pair<double, double>>> buckets;  // series -> (le, count)
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("onair_bridge_latency_seconds_bucket{")) continue;
+    auto le = line.find("le=\"");
+    if (le == std::string::npos) continue;
+    std::string series = line.substr(0, le - 1) + "}", bound = line.substr(le + 4, line.find('"', le + 4) - le - 4);
+    buckets[series].emplace_back(bound == "+Inf" ? 1e9 : std::atof(bound.c_str()),
+                                 std::atof(line.c_str() + line.rfind(' ') + 1));
+  }
+  for (const auto& [series, b] : buckets) {
+    double total = b.empty() ? 0 : b.back().second;
+    if (total == 0) continue;
+    auto at = [&](double q) {
+      for (const auto& [le, n] : b)
+        if (n >= q * total) return le;
+      return 1e9;
+    };
+    std::printf("%s count=%.0f p50<=%gs p99<=%gs\n", series.c_str(), total, at(0.5), at(0.99));
+  }
+}
+
 // What ffprobe says of a URL's streams: "h264 640x480" / "aac 48000" lines.
 std::string probe(const std::string& url) {
   return run("timeout 30 ffprobe -v error -show_entries stream=codec_name,width,height,sample_rate -of "
@@ -303,6 +329,7 @@ void whip_seat_plays_over_rtmp_flv_and_hls(const std::string& codec) {
   EXPECT_GT(metric_sum(s, "onair_bridge_frames_total{direction=\"webrtc_to_rtmp\",kind=\"video\"}"), 0);
   if (codec == "VP8")
     EXPECT_GT(metric_sum(s, "onair_bridge_transcode_seconds_total"), 0);
+  print_bridge_latency(s);
   std::ofstream(stop) << "stop";
   page.join();
   std::filesystem::remove(stop);
@@ -362,6 +389,7 @@ TEST(WebRtcBrowser, AnRtmpSeatInHighProfilePlaysOverWhepInChromium) {
   EXPECT_EQ(status, 0) << out;
   auto m = s.get("/metrics", "").body;
   EXPECT_NE(m.find("onair_bridge_frames_total{direction=\"rtmp_to_webrtc\",kind=\"audio\"}"), std::string::npos);
+  print_bridge_latency(s);
 }
 
 TEST(WebRtcBrowser, ALiveRoomWithAnRtmpAnchorAndAWhipCohostPlaysBothSeatsOnEveryProtocol) {

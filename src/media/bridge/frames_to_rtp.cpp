@@ -13,6 +13,7 @@
 #include "core/metrics.hpp"
 #include "media/bridge/aac_to_opus.hpp"
 #include "media/bridge/avc.hpp"
+#include "media/bridge/bridge_metrics.hpp"
 #include "media/flv/flv.hpp"
 #include "media/webrtc/subscriber.hpp"
 
@@ -21,21 +22,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr const char* kDirection = "rtmp_to_webrtc";
 constexpr int kMaxQueuedAudio = 100;  // AAC frames waiting for the worker (~2 s)
 
-Gauge& active_gauge() {
-  static Gauge& g = metrics().gauge("onair_bridge_active", "Bridges running", {{"direction", kDirection}});
-  return g;
-}
-Counter& frames_counter(const char* kind) {
-  return metrics().counter("onair_bridge_frames_total", "Frames a bridge produced",
-                           {{"direction", kDirection}, {"kind", kind}});
-}
-Counter& drops_counter(const char* reason) {
-  return metrics().counter("onair_bridge_drops_total", "What a bridge dropped",
-                           {{"direction", kDirection}, {"reason", reason}});
-}
+const BridgeMetrics& m() { return BridgeMetrics::rtmp_to_webrtc(); }
+
 std::atomic<uint64_t>& transcode_us() {
   static std::atomic<uint64_t> us{0};
   static bool registered = [] {
@@ -96,18 +86,20 @@ FramesToRtp::FramesToRtp(std::shared_ptr<media::Stream> stream, asio::io_context
   audio_seq_ = uint16_t(random_u32());
   audio_state_ = std::make_shared<Audio>(std::move(workers), loop);
   audio_state_->owner = this;
-  active_gauge().add(1);
+  m().active.add(1);
   attached_ = true;
-  stream_->set_bridge("rtmp_to_webrtc", true);
+  stream_->set_bridge(m().direction, true);
+  replaying_ = true;
   stream_->attach(this, loop_);  // replays metadata, sequence headers and the GOP into on_frame
+  replaying_ = false;
 }
 
 FramesToRtp::~FramesToRtp() {
   audio_state_->owner = nullptr;
   if (attached_) stream_->detach(this, loop_);
-  stream_->set_bridge("rtmp_to_webrtc", false);
+  stream_->set_bridge(m().direction, false);
   router_.close();
-  active_gauge().add(-1);
+  m().active.add(-1);
 }
 
 void FramesToRtp::refuse(std::string why) {
@@ -154,7 +146,7 @@ void FramesToRtp::on_video(const media::Frame& f) {
   if (v->sequence_header) {
     auto config = parse_avc_config(data);
     if (!config || config->sps.empty() || config->pps.empty()) {
-      drops_counter("video_config").inc();
+      m().drops("video_config").inc();
       return;
     }
     nal_length_size_ = config->nal_length_size;
@@ -171,7 +163,7 @@ void FramesToRtp::on_video(const media::Frame& f) {
   }
   nals_.clear();
   if (!split_avcc(data, nal_length_size_, nals_)) {
-    drops_counter("video_malformed").inc();
+    m().drops("video_malformed").inc();
     return;
   }
   if (nals_.empty()) return;
@@ -188,7 +180,8 @@ void FramesToRtp::on_video(const media::Frame& f) {
     first = false;
   });
   ++counters_.video_frames;
-  frames_counter("video").inc();
+  m().video_frames.inc();
+  if (!replaying_) m().video_latency_since(f.arrival_us);
 }
 
 void FramesToRtp::on_audio(const media::Frame& f) {
@@ -200,7 +193,7 @@ void FramesToRtp::on_audio(const media::Frame& f) {
   if (a->sequence_header) {
     auto codec = AacToOpus::create(data, int(options_.opus_kbps));
     if (!codec) {
-      drops_counter("audio_config").inc();
+      m().drops("audio_config").inc();
       spdlog::info("bridge: stream={} audio not bridged: {}", stream_->name(), codec.error().message());
       return;
     }
@@ -212,12 +205,12 @@ void FramesToRtp::on_audio(const media::Frame& f) {
   if (!has_audio_) return;
   if (st->queued.load(std::memory_order_relaxed) >= kMaxQueuedAudio) {
     ++counters_.dropped;
-    drops_counter("audio_queue_full").inc();
+    m().drops("audio_queue_full").inc();
     return;
   }
   st->queued.fetch_add(1, std::memory_order_relaxed);
   asio::post(st->strand, [st, raw = std::string(reinterpret_cast<const char*>(data.data()), data.size()),
-                          ts = int64_t(f.timestamp)] {
+                          ts = int64_t(f.timestamp), arrival_us = replaying_ ? 0 : f.arrival_us] {
     st->queued.fetch_sub(1, std::memory_order_relaxed);
     auto t0 = std::chrono::steady_clock::now();
     std::vector<OpusFrame> out;
@@ -226,21 +219,22 @@ void FramesToRtp::on_audio(const media::Frame& f) {
       if (!st->codec) return;
       uint64_t errors = st->codec->counters().decode_errors;
       st->codec->push({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()}, ts, out);
-      if (st->codec->counters().decode_errors > errors) drops_counter("audio_decode").inc();
+      if (st->codec->counters().decode_errors > errors) m().drops("audio_decode").inc();
     }
     transcode_us().fetch_add(
         uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count()),
         std::memory_order_relaxed);
     if (out.empty()) return;
-    asio::post(st->loop, [st, out = std::move(out)] {
+    asio::post(st->loop, [st, out = std::move(out), arrival_us] {
       FramesToRtp* self = st->owner;
       if (!self || self->router_.closed()) return;
       for (const OpusFrame& o : out) {
         self->send(self->audio_, bytes_of(o.data), o.rtp_timestamp, true, false, self->audio_seq_);
         ++self->counters_.audio_packets;
+        m().audio_latency_since(arrival_us);
       }
       self->audio_.last_packet_ms = webrtc::steady_ms();
-      frames_counter("audio").inc(out.size());
+      m().audio_frames.inc(out.size());
     });
   });
 }
@@ -256,7 +250,7 @@ void FramesToRtp::send(webrtc::Layer& layer, std::span<const uint8_t> payload, u
   h.ssrc = layer.ssrc;
   size_t n = webrtc::rtp::write_rtp(buf, sizeof buf, h, {}, payload);
   if (!n) {
-    drops_counter("oversize").inc();
+    m().drops("oversize").inc();
     return;
   }
   auto p = webrtc::rtp::Packet::parse(buf, n);

@@ -86,6 +86,7 @@ class FramesToRtp final : public media::Sink, public webrtc::Producer {
   webrtc::NegotiatedMedia video_media_, audio_media_;
   webrtc::Layer video_, audio_;
   bool has_video_ = false, has_audio_ = false, attached_ = false;
+  bool replaying_ = false;  // attach() is handing over the GOP: not live, no latency to count
   H264Packetizer packetizer_;
   int nal_length_size_ = 4;
   bool have_config_ = false;

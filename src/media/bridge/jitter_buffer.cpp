@@ -112,7 +112,7 @@ bool JitterBuffer::next_output(int64_t now_ms, JitterOutput& out) {
   Slot& s = slots_[slot];
   if (s.used) {
     out = JitterOutput{JitterOutput::Kind::packet, s.seq, 0, s.timestamp, s.marker,
-                       {storage(slot), s.size}};
+                       {storage(slot), s.size}, s.arrival_ms};
     s.used = false;
     --held_;
     ++next_;

@@ -34,6 +34,7 @@ struct JitterOutput {
   uint32_t timestamp = 0;
   bool marker = false;
   std::span<const uint8_t> payload;  // valid during the callback only
+  int64_t arrival_ms = 0;            // packet: when push() got it
 };
 
 struct JitterCounters {

@@ -11,6 +11,7 @@
 #include "core/metrics.hpp"
 #include "media/bridge/aac_config.hpp"
 #include "media/bridge/avc.hpp"
+#include "media/bridge/bridge_metrics.hpp"
 #include "media/bridge/opus_to_aac.hpp"
 #include "media/bridge/vp8_to_h264.hpp"
 #include "media/rtmp/amf0.hpp"
@@ -21,7 +22,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr const char* kDirection = "webrtc_to_rtmp";
 // Opus packets waiting for the worker: 2 s of 20 ms packets. A worker that far behind is
 // overloaded; what does not fit is dropped rather than queued without bound.
 constexpr int kMaxQueuedAudio = 100;
@@ -33,23 +33,8 @@ constexpr int64_t kKeyframeRetryMs = 300;
 // follows another gets the GOP cache at once instead of waiting for a keyframe.
 constexpr int64_t kLingerMs = 5000;
 
-Gauge& active_gauge() {
-  static Gauge& g = metrics().gauge("onair_bridge_active", "Bridges running", {{"direction", kDirection}});
-  return g;
-}
-Counter& frames_counter(const char* kind) {
-  return metrics().counter("onair_bridge_frames_total", "Frames a bridge produced",
-                           {{"direction", kDirection}, {"kind", kind}});
-}
-Counter& drops_counter(const char* reason) {
-  return metrics().counter("onair_bridge_drops_total", "What a bridge dropped",
-                           {{"direction", kDirection}, {"reason", reason}});
-}
-Counter& keyframe_requests() {
-  static Counter& c = metrics().counter("onair_bridge_keyframe_requests_total",
-                                        "Keyframes a bridge asked a WebRTC publisher for", {{"direction", kDirection}});
-  return c;
-}
+const BridgeMetrics& m() { return BridgeMetrics::webrtc_to_rtmp(); }
+
 std::atomic<uint64_t>& transcode_us() {
   static std::atomic<uint64_t> us{0};
   static bool registered = [] {
@@ -100,7 +85,7 @@ class AvcOut {
     if (parameters_changed || config_.empty()) {
       std::string config = build_avc_config(sps, pps);
       if (config.empty()) {
-        drops_counter("video_parameter_sets").inc();
+        m().drops("video_parameter_sets").inc();
         return false;
       }
       if (config != config_) {
@@ -124,19 +109,19 @@ class AvcOut {
       if (type == webrtc::h264::nal::kAud || type == webrtc::h264::nal::kSps || type == webrtc::h264::nal::kPps)
         continue;
       if (n == std::size(kept)) {
-        drops_counter("video_too_many_nals").inc();
+        m().drops("video_too_many_nals").inc();
         return false;
       }
       kept[n++] = nal;
     }
     if (n == 0) {
-      drops_counter("video_empty").inc();
+      m().drops("video_empty").inc();
       return false;
     }
     append_flv_avc_frame(scratch_, keyframe, 0, std::span<const NalView>(kept, n));
     stream_->publish_frame(media::make_frame(media::FrameKind::video, ts, keyframe, false, scratch_));
     ++frames_;
-    frames_counter("video").inc();
+    m().video_frames.inc();
     return true;
   }
   // The next unit starts over with a sequence header (a new encoder, a restart).
@@ -171,7 +156,7 @@ struct RtpToFrames::Audio {
   uint32_t last_ms = 0;
   std::vector<AacFrame> out;
 
-  void push(const std::string& packet, uint32_t rtp_timestamp) {
+  void push(const std::string& packet, uint32_t rtp_timestamp, int64_t arrival_us) {
     queued.fetch_sub(1, std::memory_order_relaxed);
     std::lock_guard lock(mu);
     if (stopped || !codec) return;
@@ -179,8 +164,11 @@ struct RtpToFrames::Audio {
     out.clear();
     uint64_t errors = codec->counters().decode_errors;
     codec->push({reinterpret_cast<const uint8_t*>(packet.data()), packet.size()}, rtp_timestamp, out);
-    if (codec->counters().decode_errors > errors) drops_counter("audio_decode").inc();
-    for (const AacFrame& f : out) publish(f);
+    if (codec->counters().decode_errors > errors) m().drops("audio_decode").inc();
+    for (const AacFrame& f : out) {
+      publish(f);
+      m().audio_latency_since(arrival_us);
+    }
     transcode_us().fetch_add(elapsed_us(t0), std::memory_order_relaxed);
   }
 
@@ -197,7 +185,7 @@ struct RtpToFrames::Audio {
     last_ms = ts;
     stream->publish_frame(media::make_frame(media::FrameKind::audio, ts, false, false,
                                             flv_aac_frame({reinterpret_cast<const uint8_t*>(f.data.data()), f.data.size()})));
-    frames_counter("audio").inc();
+    m().audio_frames.inc();
   }
 };
 
@@ -217,15 +205,18 @@ struct RtpToFrames::Transcode {
   Vp8ToH264::Options options;
   std::optional<Vp8ToH264> codec;
   AvcOut out;
+  int64_t arrival_us = 0;  // of the frame being transcoded
 
-  void push(const std::string& frame, uint32_t ts, bool keyframe, bool idr) {
+  void push(const std::string& frame, uint32_t ts, bool keyframe, bool idr, int64_t arrival) {
     queued.fetch_sub(1, std::memory_order_relaxed);
     std::lock_guard lock(mu);
     if (stopped || failed) return;
     auto t0 = std::chrono::steady_clock::now();
     if (!codec) {
       auto c = Vp8ToH264::create(options, [this](const H264Unit& u) {
-        out.publish(uint32_t(std::max<int64_t>(0, u.pts_ms)), u.keyframe, u.parameters_changed, u.sps, u.pps, u.nals);
+        if (out.publish(uint32_t(std::max<int64_t>(0, u.pts_ms)), u.keyframe, u.parameters_changed, u.sps, u.pps,
+                        u.nals))
+          m().video_latency_since(arrival_us);
       });
       if (!c) {
         failed = true;
@@ -235,10 +226,11 @@ struct RtpToFrames::Transcode {
       codec.emplace(std::move(*c));
       out.reset();
     }
+    arrival_us = arrival;
     uint64_t errors = codec->counters().decode_errors + codec->counters().encode_errors;
     if (!codec->push({reinterpret_cast<const uint8_t*>(frame.data()), frame.size()}, ts, keyframe, idr))
       wants_keyframe.store(true, std::memory_order_relaxed);
-    if (codec->counters().decode_errors + codec->counters().encode_errors > errors) drops_counter("video_decode").inc();
+    if (codec->counters().decode_errors + codec->counters().encode_errors > errors) m().drops("video_decode").inc();
     transcode_us().fetch_add(elapsed_us(t0), std::memory_order_relaxed);
   }
 
@@ -285,14 +277,14 @@ RtpToFrames::RtpToFrames(std::shared_ptr<media::Stream> stream, webrtc::Router& 
     }
   }
   router.add_observer(this);
-  active_gauge().add(1);
+  m().active.add(1);
 }
 
 RtpToFrames::~RtpToFrames() {
   if (router_) router_->remove_observer(this);
-  if (was_active_) stream_->set_bridge("webrtc_to_rtmp", false);
+  if (was_active_) stream_->set_bridge(m().direction, false);
   stop();
-  active_gauge().add(-1);
+  m().active.add(-1);
 }
 
 void RtpToFrames::stop() {
@@ -317,7 +309,7 @@ bool RtpToFrames::active(int64_t now_ms) {
   bool a = last_wanted_ms_ >= 0 && now_ms - last_wanted_ms_ < kLingerMs;
   if (a == was_active_) return a;
   was_active_ = a;
-  stream_->set_bridge("webrtc_to_rtmp", a);
+  stream_->set_bridge(m().direction, a);
   if (a) {
     if (start_ms_ < 0) start_ms_ = now_ms;
     // Packets resume after a pause: the video path starts over, and the first sink needs
@@ -354,38 +346,39 @@ void RtpToFrames::on_rtp(const webrtc::Layer& layer, const webrtc::rtp::Packet& 
     }
     if (audio_->queued.load(std::memory_order_relaxed) >= kMaxQueuedAudio) {
       ++counters_.audio_dropped;
-      drops_counter("audio_queue_full").inc();
+      m().drops("audio_queue_full").inc();
       return;
     }
     audio_->queued.fetch_add(1, std::memory_order_relaxed);
     auto payload = p.payload();
     asio::post(audio_->strand, [a = audio_, packet = std::string(reinterpret_cast<const char*>(payload.data()),
                                                                     payload.size()),
-                                ts = p.timestamp()] { a->push(packet, ts); });
+                                ts = p.timestamp(), arrival_us = now_ms * 1000] { a->push(packet, ts, arrival_us); });
     return;
   }
   if ((!h264_ && !vp8_) || layer.index != video_layer_) return;
   auto pushed = jitter_.push(p.sequence_number(), p.timestamp(), p.marker(), p.payload(), now_ms);
-  if (pushed == JitterBuffer::Push::oversize) drops_counter("oversize").inc();
+  if (pushed == JitterBuffer::Push::oversize) m().drops("oversize").inc();
   drain_jitter(now_ms);
 }
 
 void RtpToFrames::drain_jitter(int64_t now_ms) {
   jitter_.poll(now_ms, [&](const JitterOutput& out) {
     if (out.kind == JitterOutput::Kind::loss) {
-      drops_counter("video_loss").inc();
+      m().drops("video_loss").inc();
       if (h264_) depacketizer_.lost();
       else vp8_depacketizer_.lost();
       return;
     }
+    last_arrival_ms_ = out.arrival_ms;
     if (h264_) {
       uint64_t before = depacketizer_.counters().malformed;
       depacketizer_.push(out.seq, out.timestamp, out.marker, out.payload);
-      if (depacketizer_.counters().malformed > before) drops_counter("video_malformed").inc();
+      if (depacketizer_.counters().malformed > before) m().drops("video_malformed").inc();
     } else {
       uint64_t before = vp8_depacketizer_.counters().malformed;
       vp8_depacketizer_.push(out.seq, out.timestamp, out.marker, out.payload);
-      if (vp8_depacketizer_.counters().malformed > before) drops_counter("video_malformed").inc();
+      if (vp8_depacketizer_.counters().malformed > before) m().drops("video_malformed").inc();
     }
   });
   bool needs = h264_ ? depacketizer_.needs_keyframe() : vp8_depacketizer_.needs_keyframe() || skip_to_keyframe_;
@@ -407,7 +400,7 @@ void RtpToFrames::request_keyframe(int64_t now_ms) {
   if (!router_ || now_ms - last_request_ms_ < kKeyframeRetryMs) return;
   last_request_ms_ = now_ms;
   ++counters_.keyframe_requests;
-  keyframe_requests().inc();
+  m().keyframe_requests.inc();
   router_->producer().request_keyframe(video_layer_, now_ms);
 }
 
@@ -425,8 +418,10 @@ int64_t RtpToFrames::video_ms(uint32_t rtp_timestamp) {
 void RtpToFrames::on_access_unit(const AccessUnit& au) {
   uint32_t ts = uint32_t(std::max<int64_t>(0, video_ms(au.timestamp)));
   if (au.keyframe) last_keyframe_ms_ = now_ms_;
-  if (video_out_->publish(ts, au.keyframe, au.parameters_changed, depacketizer_.sps(), depacketizer_.pps(), au.nals))
+  if (video_out_->publish(ts, au.keyframe, au.parameters_changed, depacketizer_.sps(), depacketizer_.pps(), au.nals)) {
     ++counters_.video_frames;
+    m().video_latency_since(last_arrival_ms_ * 1000);
+  }
 }
 
 void RtpToFrames::on_vp8_frame(const Vp8Frame& f) {
@@ -438,7 +433,7 @@ void RtpToFrames::on_vp8_frame(const Vp8Frame& f) {
   if (transcode_->queued.load(std::memory_order_relaxed) >= kMaxQueuedVideo) {
     // The worker is behind: this frame goes, and every one up to the next keyframe.
     ++counters_.video_dropped;
-    drops_counter("video_queue_full").inc();
+    m().drops("video_queue_full").inc();
     skip_to_keyframe_ = true;
     request_keyframe(now_ms_);
     return;
@@ -455,7 +450,7 @@ void RtpToFrames::on_vp8_frame(const Vp8Frame& f) {
   transcode_->queued.fetch_add(1, std::memory_order_relaxed);
   asio::post(transcode_->strand,
              [t = transcode_, frame = std::string(reinterpret_cast<const char*>(f.data.data()), f.data.size()), ts,
-              key = f.keyframe, idr] { t->push(frame, ts, key, idr); });
+              key = f.keyframe, idr, arrival = last_arrival_ms_ * 1000] { t->push(frame, ts, key, idr, arrival); });
 }
 
 void RtpToFrames::on_sender_report(const webrtc::Layer& layer, uint64_t ntp, uint32_t rtp_timestamp) {

@@ -105,6 +105,7 @@ class RtpToFrames final : public webrtc::RtpObserver {
   H264Depacketizer depacketizer_;
   Vp8Depacketizer vp8_depacketizer_;
   bool skip_to_keyframe_ = false;  // a VP8 frame was dropped before the worker
+  int64_t last_arrival_ms_ = 0;    // of the packet the depacketizers got last
   uint32_t last_idr_ms_ = 0;       // VP8: the last IDR asked of the encoder
   bool idr_asked_ = false;
   bool was_active_ = false;

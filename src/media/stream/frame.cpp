@@ -1,5 +1,7 @@
 #include "media/stream/frame.hpp"
 
+#include <chrono>
+
 namespace onair::media {
 
 std::shared_ptr<Frame> make_frame(FrameKind kind, uint32_t timestamp, bool keyframe, bool sequence_header, std::string payload) {
@@ -9,6 +11,8 @@ std::shared_ptr<Frame> make_frame(FrameKind kind, uint32_t timestamp, bool keyfr
   f->keyframe = keyframe;
   f->sequence_header = sequence_header;
   f->payload = std::move(payload);
+  f->arrival_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   // Type-3 continuation headers are one byte while csid < 64 (RTMP 5.3.1.1).
   const uint8_t t3 = uint8_t(0xC0 | rtmp_csid(kind));
   if (f->payload.size() <= kRtmpOutChunkSize) return f;

@@ -24,6 +24,8 @@ struct Frame {
   // chunk stream between them, without the first chunk's header (which is per player).
   // Empty when that is the payload itself (a frame of one chunk).
   std::string rtmp_body;
+  // When make_frame() made it (steady clock, us): what the bridges' latency counts from.
+  int64_t arrival_us = 0;
 
   const std::string& rtmp_bytes() const { return rtmp_body.empty() ? payload : rtmp_body; }
 };
