@@ -34,6 +34,7 @@ inline int64_t now_us() {
 // Payload types and extension ids of the offers (Chromium 156's numbers).
 constexpr uint8_t kOpusPt = 111;
 constexpr uint8_t kVp8Pt = 96;
+constexpr uint8_t kH264Pt = 102;  // packetization-mode=1, constrained baseline
 constexpr uint8_t kExtAudioLevel = 1;
 constexpr uint8_t kExtAbsSendTime = 2;
 constexpr uint8_t kExtTransportCc = 3;
@@ -68,10 +69,30 @@ struct StreamShape {
   }
 };
 
-// The stream as a schedule of RTP packets: next_due_us() says when the next one is due and
-// next() writes it (plain RTP, to be protected by the caller). Video frames go out as a
-// burst of packets at the frame time, the last with the marker bit (RFC 7741 4.1).
-class SyntheticStream {
+// What a publisher of the load client sends: a schedule of RTP packets. next_due_us() says
+// when the next one is due and next() writes it (plain RTP, to be protected by the caller).
+class MediaSource {
+ public:
+  struct Sent {
+    size_t size = 0;
+    bool video = false;
+    bool keyframe_start = false;
+  };
+  virtual ~MediaSource() = default;
+  virtual int64_t next_due_us() const = 0;
+  // Writes the packet due at `now_us` into out (at least 1500 bytes); size 0 when none is due.
+  virtual Sent next(int64_t now_us, uint8_t* out, size_t capacity) = 0;
+  // The next video frame is a keyframe (a PLI arrived).
+  virtual void request_keyframe() = 0;
+  virtual uint64_t video_packets() const = 0;
+  virtual uint64_t audio_packets() const = 0;
+  virtual uint64_t video_bytes() const = 0;
+  virtual uint64_t audio_bytes() const = 0;
+};
+
+// The synthetic stream. Video frames go out as a burst of packets at the frame time, the
+// last with the marker bit (RFC 7741 4.1).
+class SyntheticStream final : public MediaSource {
  public:
   SyntheticStream(StreamShape shape, uint32_t audio_ssrc, uint32_t video_ssrc, int64_t start_us)
       : shape_(shape), audio_ssrc_(audio_ssrc), video_ssrc_(video_ssrc), start_us_(start_us) {
@@ -84,17 +105,10 @@ class SyntheticStream {
   }
 
   const StreamShape& shape() const { return shape_; }
-  int64_t next_due_us() const { return std::min(next_frame_us(), next_audio_us()); }
-  // The next video frame is a keyframe (a PLI arrived).
-  void request_keyframe() { key_requested_ = true; }
+  int64_t next_due_us() const override { return std::min(next_frame_us(), next_audio_us()); }
+  void request_keyframe() override { key_requested_ = true; }
 
-  struct Sent {
-    size_t size = 0;
-    bool video = false;
-    bool keyframe_start = false;
-  };
-  // Writes the packet due at `now_us` into out (at least 1500 bytes); size 0 when none is due.
-  Sent next(int64_t now_us, uint8_t* out, size_t capacity) {
+  Sent next(int64_t now_us, uint8_t* out, size_t capacity) override {
     // A sender that was held up (a busy load client) does not burst seconds of backlog.
     if (int64_t late = now_us - next_due_us(); late > 500'000) start_us_ += late;
     if (frame_left_ == 0 && frame_time(frames_) <= now_us) start_frame();
@@ -107,8 +121,10 @@ class SyntheticStream {
     return {};
   }
 
-  uint64_t video_packets() const { return video_packets_; }
-  uint64_t audio_packets() const { return audio_packets_; }
+  uint64_t video_packets() const override { return video_packets_; }
+  uint64_t audio_packets() const override { return audio_packets_; }
+  uint64_t video_bytes() const override { return video_packets_ * shape_.video_payload; }
+  uint64_t audio_bytes() const override { return audio_packets_ * shape_.audio_payload; }
   uint64_t keyframes() const { return keyframes_; }
 
  private:

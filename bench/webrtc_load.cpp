@@ -23,6 +23,11 @@
 // the server's CPU (--server-pid, /proc/<pid>/stat) and from it forwarded packets per
 // server core-second and subscribers per core at this stream's packet rate.
 //
+// --streams N: N publishers (streams <stream>-0 ..), subscriber i playing stream i % N.
+// --whep-only 1: no publishers, the streams exist (RTMP ones, for bench/bridge.sh). --codec
+// h264 --h264-file F: offers name H.264, and publishers send F's access units and real Opus
+// (h264_source.hpp) instead of the synthetic stream.
+//
 // --floor-sink: no server. Open N receiving sockets, write their ports to --ports-file, and
 // count what bench/webrtc_floor sends to them (its pid comes from --pid-file) exactly as
 // above; 1 in 16 destinations are verified with the floor's keys (webrtc_bench.hpp).
@@ -58,6 +63,7 @@
 #include "media/webrtc/stun.hpp"
 #include "media/webrtc/twcc.hpp"
 #include "proc_stat.hpp"
+#include "h264_source.hpp"
 #include "webrtc_bench.hpp"
 
 namespace {
@@ -83,6 +89,15 @@ struct Options {
   std::string profile;    // "gcm" / "cm": the only SRTP profile offered; empty: both
   bool floor_sink = false;
   std::string ports_file, pid_file;
+  // Several streams: --streams N publishers (streams <stream>-0 .. -N-1), subscriber i
+  // playing stream i % N. --whep-only: no publishers; the streams exist already (RTMP
+  // publishers, for the bridge benchmark). --codec h264 --h264-file F: the publishers send F
+  // and real Opus (H264Source), and every offer names H.264 instead of VP8.
+  int streams = 1;
+  bool whep_only = false;
+  std::string codec = "vp8";
+  std::string h264_file;
+  int fps = 30;
 };
 
 int64_t wall_us() {
@@ -264,6 +279,9 @@ struct Peer final : rtc::DtlsTransport::Listener {
   int64_t lsr_at_us = 0;
   std::string fail_reason;
   bool pending = false;  // counted in Client::pending_ until connected or failed
+  // A publisher's media and SSRCs.
+  std::unique_ptr<onair::bench::MediaSource> source;
+  uint32_t audio_ssrc = 0, video_ssrc = 0;
 
   // Counts. Media = RTP of the two negotiated payload types.
   uint64_t media = 0, bytes = 0, rtcp_in = 0, stun_in = 0, verified = 0, srtp_failures = 0, other = 0;
@@ -298,7 +316,7 @@ int open_udp(uint16_t& port) {
 // A browser-like offer: BUNDLE of an Opus and a VP8 section, rtcp-mux, our ICE credentials
 // and fingerprint, setup:actpass, Chromium's extension ids, one host candidate.
 std::string make_offer(const Peer& p, const std::string& fingerprint, uint16_t port, uint32_t audio_ssrc,
-                       uint32_t video_ssrc) {
+                       uint32_t video_ssrc, bool h264) {
   sdp::SessionDescription d;
   d.origin.session_id = std::to_string(rtc::random_ssrc()) + std::to_string(rtc::random_ssrc());
   d.origin.session_version = "2";
@@ -330,11 +348,18 @@ std::string make_offer(const Peer& p, const std::string& fingerprint, uint16_t p
                    {onair::bench::kExtAbsSendTime, sdp::Direction::none, std::string(rtc::rtp::ext::kAbsSendTimeUri), ""},
                    {onair::bench::kExtTransportCc, sdp::Direction::none, std::string(rtc::rtp::ext::kTransportCcUri), ""},
                    {onair::bench::kExtMid, sdp::Direction::none, std::string(rtc::rtp::ext::kMidUri), ""}};
+    } else if (h264) {
+      m.formats = {"102"};
+      m.codecs.push_back({onair::bench::kH264Pt, "H264", 90000, 0,
+                          "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+                          {"goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"}});
     } else {
       m.formats = {"96", "97"};
       m.codecs.push_back(
           {onair::bench::kVp8Pt, "VP8", 90000, 0, "", {"goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"}});
       m.codecs.push_back({97, "rtx", 90000, 0, "apt=96", {}});
+    }
+    if (!audio) {
       m.extmaps = {{onair::bench::kExtAbsSendTime, sdp::Direction::none, std::string(rtc::rtp::ext::kAbsSendTimeUri), ""},
                    {onair::bench::kExtTransportCc, sdp::Direction::none, std::string(rtc::rtp::ext::kTransportCcUri), ""},
                    {onair::bench::kExtMid, sdp::Direction::none, std::string(rtc::rtp::ext::kMidUri), ""},
@@ -377,6 +402,10 @@ class Client {
   bool setup_floor_sink();
   std::unique_ptr<Peer> new_peer(bool publisher, size_t index);
   bool negotiate(Peer& p, const std::string& path, uint32_t audio_ssrc, uint32_t video_ssrc);
+  std::string stream_name(size_t i) const {
+    return opt_.streams == 1 ? opt_.stream : opt_.stream + "-" + std::to_string(i % size_t(opt_.streams));
+  }
+  static constexpr uint64_t kPublisherId = uint64_t(1) << 40;  // epoll ids of publishers: this + index
   void pump(int max_wait_ms);
   void read_peer(Peer& p);
   void on_datagram(Peer& p, uint8_t* data, size_t len);
@@ -396,10 +425,9 @@ class Client {
   onair::bench::StreamShape shape_;
   std::shared_ptr<const rtc::DtlsContext> dtls_;
   int ep_ = -1;
-  std::unique_ptr<Peer> publisher_;
+  std::vector<std::unique_ptr<Peer>> pubs_;
   std::vector<std::unique_ptr<Peer>> subs_;
-  std::unique_ptr<onair::bench::SyntheticStream> stream_;
-  uint32_t audio_ssrc_ = 0, video_ssrc_ = 0;
+  std::shared_ptr<const onair::bench::H264Clip> clip_;  // --codec h264
   size_t pending_ = 0;  // peers not yet connected or failed
   uint64_t full_reads_ = 0, full_reads_w0_ = 0;  // reads that found 64 datagrams waiting: we lag
   int64_t next_housekeeping_ = 0;
@@ -489,7 +517,7 @@ bool Client::negotiate(Peer& p, const std::string& path, uint32_t audio_ssrc, ui
   p.ufrag = rtc::ice_string(8);
   p.pwd = rtc::ice_string(24);
   RAND_bytes(reinterpret_cast<unsigned char*>(p.tiebreaker.assign(8, '\0').data()), 8);
-  std::string offer = make_offer(p, dtls_->certificate().fingerprint(), port, audio_ssrc, video_ssrc);
+  std::string offer = make_offer(p, dtls_->certificate().fingerprint(), port, audio_ssrc, video_ssrc, opt_.codec == "h264");
   HttpReply r = http(opt_.http_port, "POST", path, "application/sdp", offer);
   if (r.status != 201) {
     std::fprintf(stderr, "POST %s: status %d: %s\n", path.c_str(), r.status, r.body.c_str());
@@ -532,7 +560,7 @@ bool Client::negotiate(Peer& p, const std::string& path, uint32_t audio_ssrc, ui
   p.dtls = std::move(*d);
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.u64 = p.publisher ? UINT64_MAX : p.index;
+  ev.data.u64 = p.publisher ? kPublisherId + p.index : p.index;
   ::epoll_ctl(ep_, EPOLL_CTL_ADD, p.fd, &ev);
   ++pending_;
   p.pending = true;
@@ -577,7 +605,7 @@ void Client::count_rtp(Peer& p, const uint8_t* h, size_t real_len) {
   uint32_t ssrc = (uint32_t(h[8]) << 24) | (uint32_t(h[9]) << 16) | (uint32_t(h[10]) << 8) | h[11];
   if (pt == onair::bench::kOpusPt)
     p.audio.on_packet(seq, ssrc);
-  else if (pt == onair::bench::kVp8Pt)
+  else if (pt == onair::bench::kVp8Pt || pt == onair::bench::kH264Pt)
     p.video.on_packet(seq, ssrc);
   else {
     ++p.other;
@@ -638,14 +666,14 @@ void Client::on_datagram(Peer& p, uint8_t* data, size_t len) {
   }
 }
 
-void Client::on_publisher_rtcp(Peer&, uint8_t* data, size_t len) {
+void Client::on_publisher_rtcp(Peer& p, uint8_t* data, size_t len) {
   ++pub_rtcp_;
   rtcp::CompoundReader reader(data, len);
   rtcp::Packet pk;
   while (reader.next(pk)) {
     if (pk.type == rtcp::kPayloadFeedback && (pk.count == rtcp::kFmtPli || pk.count == rtcp::kFmtFir)) {
       ++plis_;
-      if (stream_) stream_->request_keyframe();
+      if (p.source) p.source->request_keyframe();
     } else if (pk.type == rtcp::kRtpFeedback && pk.count == rtcp::kFmtNack) {
       if (auto n = rtcp::parse_nack(pk)) n->for_each_lost([&](uint16_t) { ++nacks_; });
     } else if (pk.type == rtcp::kRtpFeedback && pk.count == rtcp::kFmtTwcc) {
@@ -701,17 +729,19 @@ void Client::read_peer(Peer& p) {
 }
 
 void Client::send_media() {
-  if (!stream_ || !publisher_ || publisher_->state != Peer::State::connected) return;
   uint8_t buf[2048];
   int64_t now = now_us();
-  for (;;) {
-    auto s = stream_->next(now, buf, sizeof buf - rtc::SrtpSession::kMaxTrailer);
-    if (s.size == 0) break;
-    size_t len = s.size;
-    if (!publisher_->srtp_out->protect_rtp(buf, len)) continue;
-    ::send(publisher_->fd, buf, len, MSG_DONTWAIT);
-    ++sent_;
-    sent_bytes_ += len;
+  for (auto& pub : pubs_) {
+    if (!pub->source || pub->state != Peer::State::connected) continue;
+    for (;;) {
+      auto s = pub->source->next(now, buf, sizeof buf - rtc::SrtpSession::kMaxTrailer);
+      if (s.size == 0) break;
+      size_t len = s.size;
+      if (!pub->srtp_out->protect_rtp(buf, len)) continue;
+      ::send(pub->fd, buf, len, MSG_DONTWAIT);
+      ++sent_;
+      sent_bytes_ += len;
+    }
   }
 }
 
@@ -719,17 +749,17 @@ void Client::send_reports(Peer& p, int64_t now) {
   uint8_t buf[512];
   size_t len = 0;
   if (p.publisher) {
-    if (!stream_) return;  // nothing sent yet
+    if (!p.source) return;  // nothing sent yet
     // RFC 3550 6.4.1: an SR per stream we send, and SDES CNAME.
     uint64_t ntp = rtcp::ntp_from_unix_us(wall_us());
     int64_t t = now - p.connected_us;
-    rtcp::SenderInfo a{ntp, uint32_t(t * 48 / 1000), uint32_t(stream_->audio_packets()),
-                       uint32_t(stream_->audio_packets() * shape_.audio_payload)};
-    rtcp::SenderInfo v{ntp, uint32_t(t * 90 / 1000), uint32_t(stream_->video_packets()),
-                       uint32_t(stream_->video_packets() * shape_.video_payload)};
-    len += rtcp::write_sender_report(buf + len, sizeof buf - len, audio_ssrc_, a);
-    len += rtcp::write_sender_report(buf + len, sizeof buf - len, video_ssrc_, v);
-    len += rtcp::write_sdes_cname(buf + len, sizeof buf - len, video_ssrc_, "bench-publisher");
+    rtcp::SenderInfo a{ntp, uint32_t(t * 48 / 1000), uint32_t(p.source->audio_packets()),
+                       uint32_t(p.source->audio_bytes())};
+    rtcp::SenderInfo v{ntp, uint32_t(t * 90 / 1000), uint32_t(p.source->video_packets()),
+                       uint32_t(p.source->video_bytes())};
+    len += rtcp::write_sender_report(buf + len, sizeof buf - len, p.audio_ssrc, a);
+    len += rtcp::write_sender_report(buf + len, sizeof buf - len, p.video_ssrc, v);
+    len += rtcp::write_sdes_cname(buf + len, sizeof buf - len, p.video_ssrc, "bench-publisher");
   } else {
     // RFC 3550 6.4.2: a block per stream received; LSR/DLSR only where SRs were read.
     rtcp::ReportBlock blocks[2];
@@ -779,7 +809,7 @@ void Client::housekeeping(int64_t now) {
         return;
     }
   };
-  if (publisher_) visit(*publisher_);
+  for (auto& p : pubs_) visit(*p);
   for (auto& s : subs_)
     if (!opt_.floor_sink) visit(*s);
 }
@@ -788,15 +818,16 @@ void Client::pump(int max_wait_ms) {
   static epoll_event events[1024];
   int64_t now = now_us();
   int wait = max_wait_ms;
-  if (stream_) wait = std::min<int64_t>(wait, std::max<int64_t>(0, (stream_->next_due_us() - now + 999) / 1000));
+  for (auto& p : pubs_)
+    if (p->source) wait = std::min<int64_t>(wait, std::max<int64_t>(0, (p->source->next_due_us() - now + 999) / 1000));
   wait = std::min<int64_t>(wait, std::max<int64_t>(0, (next_housekeeping_ - now + 999) / 1000));
   if (measuring_) wait = std::min<int64_t>(wait, std::max<int64_t>(0, (next_second_ - now + 999) / 1000));
   int n = ::epoll_wait(ep_, events, 1024, wait);
   for (int i = 0; i < n; ++i) {
     uint64_t id = events[i].data.u64;
-    Peer& p = id == UINT64_MAX ? *publisher_ : *subs_[size_t(id)];
+    Peer& p = id >= kPublisherId ? *pubs_[size_t(id - kPublisherId)] : *subs_[size_t(id)];
     read_peer(p);
-    if (stream_ && (i & 63) == 63) send_media();  // keep the publisher on time under load
+    if (!pubs_.empty() && (i & 63) == 63) send_media();  // keep the publishers on time under load
   }
   send_media();
   now = now_us();
@@ -808,18 +839,32 @@ void Client::pump(int max_wait_ms) {
 }
 
 bool Client::setup_server_mode() {
-  audio_ssrc_ = rtc::random_ssrc();
-  video_ssrc_ = rtc::random_ssrc();
-  publisher_ = new_peer(true, 0);
-  if (!negotiate(*publisher_, "/v1/whip/" + opt_.stream, audio_ssrc_, video_ssrc_)) return false;
-  int64_t deadline = now_us() + 10'000'000;
-  while (publisher_->state != Peer::State::connected && publisher_->state != Peer::State::failed &&
-         now_us() < deadline)
-    pump(5);
-  if (publisher_->state != Peer::State::connected) {
-    std::fprintf(stderr, "the publisher did not connect: %s\n", publisher_->fail_reason.c_str());
-    return false;
+  if (opt_.codec == "h264" && !opt_.whep_only) {
+    clip_ = onair::bench::H264Clip::load(opt_.h264_file, opt_.fps);
+    if (!clip_) {
+      std::fprintf(stderr, "--h264-file %s: no H.264 access units with SPS and PPS\n", opt_.h264_file.c_str());
+      return false;
+    }
   }
+  for (int i = 0; !opt_.whep_only && i < opt_.streams; ++i) {
+    auto pub = new_peer(true, size_t(i));
+    pub->audio_ssrc = rtc::random_ssrc();
+    pub->video_ssrc = rtc::random_ssrc();
+    if (!negotiate(*pub, "/v1/whip/" + stream_name(size_t(i)), pub->audio_ssrc, pub->video_ssrc)) return false;
+    pubs_.push_back(std::move(pub));
+  }
+  int64_t deadline = now_us() + 20'000'000;
+  auto all_up = [&] {
+    for (auto& p : pubs_)
+      if (p->state != Peer::State::connected && p->state != Peer::State::failed) return false;
+    return true;
+  };
+  while (!all_up() && now_us() < deadline) pump(5);
+  for (auto& p : pubs_)
+    if (p->state != Peer::State::connected) {
+      std::fprintf(stderr, "publisher %zu did not connect: %s\n", p->index, p->fail_reason.c_str());
+      return false;
+    }
   // Subscribers connect before the media starts: an SFU that is already saturated would
   // otherwise queue their STUN and DTLS behind seconds of media, and setup would take minutes.
   int64_t t0 = now_us();
@@ -827,7 +872,7 @@ bool Client::setup_server_mode() {
   for (int i = 0; i < opt_.subscribers; ++i) {
     while (pending() >= size_t(opt_.setup_window)) pump(2);
     subs_.push_back(new_peer(false, size_t(i)));
-    if (!negotiate(*subs_.back(), "/v1/whep/" + opt_.stream, 0, 0)) {
+    if (!negotiate(*subs_.back(), "/v1/whep/" + stream_name(size_t(i)), 0, 0)) {
       subs_.back()->state = Peer::State::failed;
       if (++failed > size_t(opt_.subscribers) / 10 + 2) return false;
     }
@@ -837,7 +882,12 @@ bool Client::setup_server_mode() {
   while (pending_ && now_us() < deadline) pump(5);
   double connect_s = double(now_us() - t0) / 1e6;
   // Every subscriber receiving video (it starts at a keyframe).
-  stream_ = std::make_unique<onair::bench::SyntheticStream>(shape_, audio_ssrc_, video_ssrc_, now_us());
+  for (auto& p : pubs_) {
+    if (clip_)
+      p->source = std::make_unique<onair::bench::H264Source>(clip_, p->audio_ssrc, p->video_ssrc, now_us());
+    else
+      p->source = std::make_unique<onair::bench::SyntheticStream>(shape_, p->audio_ssrc, p->video_ssrc, now_us());
+  }
   deadline = now_us() + 30'000'000;
   auto ready = [&] {
     for (auto& s : subs_)
@@ -857,7 +907,7 @@ bool Client::setup_server_mode() {
     if (s->state == Peer::State::failed && shown++ < 5)
       std::printf("  subscriber %zu failed: %s\n", s->index, s->fail_reason.c_str());
   std::fflush(stdout);
-  return up > 0;
+  return up > 0 || subs_.empty();
 }
 
 bool Client::setup_floor_sink() {
@@ -969,7 +1019,8 @@ int Client::finish() {
   auto dropped_at = [&](uint16_t port) { return port ? by_port[port] - drops_w0_[port] : 0; };
   uint64_t client_drops = 0;
   for (auto& s : subs_) client_drops += dropped_at(s->port);
-  uint64_t server_drops = publisher_ ? dropped_at(publisher_->server_port) : 0;
+  uint64_t server_drops = 0;
+  for (auto& p : pubs_) server_drops += dropped_at(p->server_port);
   CoreTimes core = core_times(opt_.server_core);
   double core_busy = core.total > core_w0_.total ? (core.busy - core_w0_.busy) / (core.total - core_w0_.total) : 0;
   double softirqd = ksoftirqd_ ? cpu_seconds(ksoftirqd_) - ksoftirqd_w0_ : 0;
@@ -992,6 +1043,7 @@ int Client::finish() {
   }
   std::sort(pps.begin(), pps.end());
   std::sort(mbps.begin(), mbps.end());
+  if (pps.empty()) pps.push_back(0), mbps.push_back(0);  // publishers only
   double forwarded = total / secs;
   // What one subscriber costs: the stream's nominal packet rate (205/s at 1.5 Mbit/s).
   double per_sub = shape_.packets_per_second();
@@ -1017,8 +1069,9 @@ int Client::finish() {
   std::printf("\n");
   size_t lost = 0;
   for (auto& s : subs_) lost += s->state == Peer::State::failed;
-  if (publisher_ && publisher_->state == Peer::State::failed)
-    std::printf("the publisher's connection ended: %s\n", publisher_->fail_reason.c_str());
+  for (auto& p : pubs_)
+    if (p->state == Peer::State::failed)
+      std::printf("publisher %zu's connection ended: %s\n", p->index, p->fail_reason.c_str());
   if (lost) std::printf("%zu subscribers' connections ended or never came up\n", lost);
   return 0;
 }
@@ -1037,11 +1090,17 @@ int Client::run() {
       SSL_CTX_set_tlsext_use_srtp(dtls_->ctx(), list);
     }
   }
-  std::printf("stream: video %.0f pkt/s x %zu B (keyframe %d packets every %d frames), audio %d pkt/s x %zu B: "
-              "%.2f Mbit/s of RTP payload, %.0f packets/s per subscriber; %d subscribers, 1 in %d verified\n",
-              shape_.video_pps(), shape_.video_payload, shape_.key_packets, shape_.gop_frames, shape_.audio_pps,
-              shape_.audio_payload, shape_.payload_mbps(), shape_.packets_per_second(), opt_.subscribers,
-              opt_.verify_every);
+  if (opt_.codec == "h264")
+    std::printf("streams: %d, H.264 %s + Opus%s; %d subscribers, 1 in %d verified\n", opt_.streams,
+                opt_.whep_only ? "(published elsewhere)" : opt_.h264_file.c_str(), opt_.whep_only ? "" : " (libopus)",
+                opt_.subscribers, opt_.verify_every);
+  else
+    std::printf("stream: video %.0f pkt/s x %zu B (keyframe %d packets every %d frames), audio %d pkt/s x %zu B: "
+                "%.2f Mbit/s of RTP payload, %.0f packets/s per subscriber; %d streams, %d subscribers, 1 in %d "
+                "verified\n",
+                shape_.video_pps(), shape_.video_payload, shape_.key_packets, shape_.gop_frames, shape_.audio_pps,
+                shape_.audio_payload, shape_.payload_mbps(), shape_.packets_per_second(), opt_.streams,
+                opt_.subscribers, opt_.verify_every);
   std::fflush(stdout);
   if (!(opt_.floor_sink ? setup_floor_sink() : setup_server_mode())) return 1;
   int64_t warm_end = now_us() + int64_t(opt_.warmup) * 1'000'000;
@@ -1091,15 +1150,23 @@ int main(int argc, char** argv) {
     else if (k == "--ports-file") o.ports_file = v;
     else if (k == "--pid-file") o.pid_file = v;
     else if (k == "--server-core") o.server_core = std::stoi(v);
+    else if (k == "--streams") o.streams = std::stoi(v);
+    else if (k == "--whep-only") o.whep_only = v == "1" || v == "true";
+    else if (k == "--codec") o.codec = v;
+    else if (k == "--h264-file") o.h264_file = v;
+    else if (k == "--fps") o.fps = std::stoi(v);
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
     }
   }
-  if (o.subscribers < 1 || (o.floor_sink && (o.ports_file.empty() || o.pid_file.empty()))) {
+  if (o.subscribers < (o.floor_sink || o.whep_only ? 1 : 0) || o.streams < 1 ||
+      (o.codec != "vp8" && o.codec != "h264") || (o.codec == "h264" && !o.whep_only && o.h264_file.empty()) ||
+      (o.floor_sink && (o.ports_file.empty() || o.pid_file.empty()))) {
     std::fprintf(stderr,
                  "usage: webrtc_load --port <http> [--stream bench] --subscribers N [--seconds 15] [--warmup 3]\n"
                  "         [--server-pid <pid>] [--kbps 1500] [--verify-every 16] [--profile gcm|cm]\n"
+                 "         [--streams N] [--whep-only 1] [--codec vp8|h264 [--h264-file F --fps 30]]\n"
                  "       webrtc_load --floor-sink --subscribers N --ports-file F --pid-file P [...]\n");
     return 2;
   }
