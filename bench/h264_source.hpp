@@ -164,18 +164,11 @@ class H264Source final : public MediaSource {
 
   Sent audio_packet(uint8_t* out, size_t capacity) {
     const auto& opus = clip_->opus[audio_packets_ % clip_->opus.size()];
-    webrtc::rtp::Header h;
-    h.payload_type = kOpusPt;
-    h.sequence_number = audio_seq_++;
-    h.timestamp = uint32_t(audio_packets_ * 960);
-    h.ssrc = audio_ssrc_;
-    auto tcc = webrtc::rtp::ext::transport_cc_value(transport_seq_++);
-    auto level = webrtc::rtp::ext::audio_level_value({true, 30});
-    webrtc::rtp::Extension exts[] = {
-        {kExtAudioLevel, level}, {kExtTransportCc, tcc}, {kExtMid, webrtc::rtp::ext::string_value("0")}};
+    size_t n = write_opus_rtp(out, capacity, audio_seq_++, uint32_t(audio_packets_ * 960), audio_ssrc_,
+                              transport_seq_++, opus);
     ++audio_packets_;
     audio_bytes_ += opus.size();
-    return {webrtc::rtp::write_rtp(out, capacity, h, exts, {opus.data(), opus.size()}), false, false};
+    return {n, false, false};
   }
 
   std::shared_ptr<const H264Clip> clip_;

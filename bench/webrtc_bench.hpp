@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -68,6 +69,22 @@ struct StreamShape {
     return (video_pps() * double(video_payload) + audio_pps * double(audio_payload)) * 8 / 1e6;
   }
 };
+
+// One Opus RTP packet as Chromium sends it: the audio level, transport-wide sequence number
+// and mid "0" header extensions. Returns its size (0: it does not fit).
+inline size_t write_opus_rtp(uint8_t* out, size_t capacity, uint16_t seq, uint32_t timestamp, uint32_t ssrc,
+                             uint16_t transport_seq, std::span<const uint8_t> payload) {
+  webrtc::rtp::Header h;
+  h.payload_type = kOpusPt;
+  h.sequence_number = seq;
+  h.timestamp = timestamp;
+  h.ssrc = ssrc;
+  auto tcc = webrtc::rtp::ext::transport_cc_value(transport_seq);
+  auto level = webrtc::rtp::ext::audio_level_value({true, 30});
+  webrtc::rtp::Extension exts[] = {
+      {kExtAudioLevel, level}, {kExtTransportCc, tcc}, {kExtMid, webrtc::rtp::ext::string_value("0")}};
+  return webrtc::rtp::write_rtp(out, capacity, h, exts, payload);
+}
 
 // What a publisher of the load client sends: a schedule of RTP packets. next_due_us() says
 // when the next one is due and next() writes it (plain RTP, to be protected by the caller).
@@ -179,17 +196,10 @@ class SyntheticStream final : public MediaSource {
   }
 
   Sent audio_packet(uint8_t* out, size_t capacity) {
-    webrtc::rtp::Header h;
-    h.payload_type = kOpusPt;
-    h.sequence_number = audio_seq_++;
-    h.timestamp = uint32_t(audio_packets_ * 960);
-    h.ssrc = audio_ssrc_;
-    auto tcc = webrtc::rtp::ext::transport_cc_value(transport_seq_++);
-    auto level = webrtc::rtp::ext::audio_level_value({true, 30});
-    webrtc::rtp::Extension exts[] = {
-        {kExtAudioLevel, level}, {kExtTransportCc, tcc}, {kExtMid, webrtc::rtp::ext::string_value("0")}};
+    size_t n = write_opus_rtp(out, capacity, audio_seq_++, uint32_t(audio_packets_ * 960), audio_ssrc_,
+                              transport_seq_++, {filler_.data(), shape_.audio_payload});
     ++audio_packets_;
-    return {webrtc::rtp::write_rtp(out, capacity, h, exts, {filler_.data(), shape_.audio_payload}), false, false};
+    return {n, false, false};
   }
 
   StreamShape shape_;

@@ -2,11 +2,7 @@
 // on any input, and what the depacketizer hands out survives packetizer -> depacketizer
 // and the FLV/AVCC round trip byte for byte.
 //
-// Input: one config byte (MTU and jitter wait), then packets, each framed as
-// | flags (8) | length (8, or 16 when flags bit 7 is set) | payload |:
-//   bit 0 marker; bit 3 next timestamp; bit 4 a 200 ms pause;
-//   bits 1-2 sequence step: +1, +2 (a loss), back 0-3 (late/duplicate), a jump;
-//   bits 5-6 how far back or the jump size.
+// Input: one config byte (MTU and jitter wait), then packets framed as rtp_input.hpp says.
 // The whole input is also given to parse_sps, parse_avc_config and split_avcc.
 #include <algorithm>
 #include <cstddef>
@@ -18,6 +14,7 @@
 #include "media/bridge/h264_depacketizer.hpp"
 #include "media/bridge/h264_packetizer.hpp"
 #include "media/bridge/jitter_buffer.hpp"
+#include "rtp_input.hpp"
 
 using namespace onair::bridge;
 
@@ -151,39 +148,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     depacketizer.push(o.seq, o.timestamp, o.marker, o.payload);
   };
 
-  uint16_t seq = 1000;
-  uint32_t ts = 0;
   int64_t now = 0;
-  size_t at = 1;
-  while (at < in.size()) {
-    const uint8_t flags = in[at++];
-    size_t len = 0;
-    if (at < in.size()) len = in[at++];
-    if ((flags & 0x80) && at < in.size()) len = len << 8 | in[at++];
-    len = std::min(len, in.size() - at);
-    std::span<const uint8_t> payload = in.subspan(at, len);
-    at += len;
-    const int arg = (flags >> 5) & 3;
-    switch ((flags >> 1) & 3) {
-      case 0:
-        seq = uint16_t(seq + 1);
-        break;
-      case 1:
-        seq = uint16_t(seq + 2);
-        break;
-      case 2:
-        seq = uint16_t(seq - arg);
-        break;
-      case 3:
-        seq = uint16_t(seq + 1 + (arg + 1) * 300);
-        break;
-    }
-    if (flags & 0x08) ts += 3000;
-    now += (flags & 0x10) ? 200 : 1;
-    jitter.push(seq, ts, flags & 1, payload, now);
+  for_each_rtp_packet(in, 1, [&](uint16_t seq, uint32_t ts, bool marker, std::span<const uint8_t> payload, int64_t t) {
+    now = t;
+    jitter.push(seq, ts, marker, payload, now);
     jitter.poll(now, release);
     if (auto deadline = jitter.next_deadline_ms()) check(*deadline <= now + jitter_ms);
-  }
+  });
   jitter.poll(now + jitter_ms + 1, release);
   check(jitter.held() == 0);
   return 0;

@@ -319,6 +319,18 @@ TEST(WebRtc, LeavingOrBeingKickedEndsTheMembersSessions) {
   EXPECT_EQ(http_call(s.port(), "POST", carol_whip, offer, "", kSdp).status / 100, 4);  // no seat any more
 }
 
+// A Chromium WHEP offer for the seat's stream, again until it is no longer 404 (the RTMP
+// publisher is live), for up to 20 s.
+HttpResult whep_once_published(Server& s, const Seat& st) {
+  HttpResult r;
+  for (int i = 0; i < 100; ++i) {
+    r = http_call(s.port(), "POST", st.whep_path, fixture("chromium-156-whep.sdp"), "", kSdp);
+    if (r.status != 404) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return r;
+}
+
 TEST(WebRtc, WhepOfAnRtmpStreamWithBFramesIsRefusedWithTheReason) {
   // The test media is x264 veryfast: B-frames. WebRTC decoders do not reorder frames.
   Server s(config());
@@ -326,12 +338,7 @@ TEST(WebRtc, WhepOfAnRtmpStreamWithBFramesIsRefusedWithTheReason) {
   Seat st = seat(s, "alice");
   EXPECT_EQ(http_call(s.port(), "POST", st.whep_path, fixture("chromium-156-whep.sdp"), "", kSdp).status, 404);
   Publisher ffmpeg(st.publish_rtmp);
-  HttpResult r;
-  for (int i = 0; i < 100; ++i) {
-    r = http_call(s.port(), "POST", st.whep_path, fixture("chromium-156-whep.sdp"), "", kSdp);
-    if (r.status != 404) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  HttpResult r = whep_once_published(s, st);
   EXPECT_EQ(r.status, 415) << r.body;
   EXPECT_NE(r.body.find("B-frames"), std::string::npos) << r.body;
 }
@@ -344,12 +351,7 @@ TEST(WebRtc, WhepOfAnHevcRtmpStreamIsRefusedWithTheReasonNotABrokenSession) {
   RawPublisher pub(s.rtmp_port(), st.publish_rtmp.substr(st.publish_rtmp.find("/live/") + 6));
   pub.video(0, std::string("\x90hvc1", 5) + std::string("\x01\x01\x60\x00\x00\x00", 6) + "hvcC-record");
   pub.video(0, std::string("\x91hvc1", 5) + std::string("\x00\x00\x00", 3) + std::string(3000, 'K'));
-  HttpResult r;
-  for (int i = 0; i < 100; ++i) {
-    r = http_call(s.port(), "POST", st.whep_path, fixture("chromium-156-whep.sdp"), "", kSdp);
-    if (r.status != 404) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  HttpResult r = whep_once_published(s, st);
   EXPECT_EQ(r.status, 415) << r.body;
   EXPECT_NE(r.body.find("hevc"), std::string::npos) << r.body;
   EXPECT_EQ(r.headers.count("location"), 0u);
