@@ -144,6 +144,22 @@ TEST(StreamHub, AStreamIsWantedWhileItHasAPlayerOrHlsWasAskedForNotForATap) {
   t->stream->detach(&tap, loop);
 }
 
+TEST(StreamHub, AStreamSaysItsCodecsFromItsFramesTags) {
+  StreamHub hub;
+  auto t = publish(hub, false, [] {}, true, nullptr);
+  ASSERT_TRUE(t.has_value());
+  t->stream->publish_frame(make_frame(FrameKind::script, 0, false, false, "meta"));
+  EXPECT_EQ(t->stream->info().video_codec, "");
+  t->stream->publish_frame(make_frame(FrameKind::video, 0, true, true, "avcC", Codec::h264));
+  t->stream->publish_frame(make_frame(FrameKind::audio, 0, false, false, "aac", Codec::aac));
+  EXPECT_EQ(t->stream->info().video_codec, "h264");
+  EXPECT_EQ(t->stream->info().audio_codec, "aac");
+  // A new sequence header in another codec (the publisher switched): the stream says so.
+  t->stream->publish_frame(make_frame(FrameKind::video, 40, true, true, "hvcC", Codec::hevc));
+  t->stream->publish_frame(make_frame(FrameKind::video, 80, false, false, "untagged"));
+  EXPECT_EQ(t->stream->info().video_codec, "hevc");
+}
+
 TEST(StreamHub, AClearedGopLeavesANewSinkTheSequenceHeadersOnly) {
   boost::asio::io_context loop;
   StreamHub hub;

@@ -95,9 +95,8 @@ class AvcOut {
                                                   on_metadata(info->width, info->height)),
                                 info->width, info->height, 0);
         }
-        stream_->set_codecs("h264", "");
-        stream_->publish_frame(
-            media::make_frame(media::FrameKind::video, ts, true, true, flv_avc_sequence_header(config_)));
+        stream_->publish_frame(media::make_frame(media::FrameKind::video, ts, true, true,
+                                                 flv_avc_sequence_header(config_), media::Codec::h264));
       }
     }
     // Access unit delimiters mean nothing in FLV; SPS/PPS travel in the sequence header.
@@ -119,7 +118,7 @@ class AvcOut {
       return false;
     }
     append_flv_avc_frame(scratch_, keyframe, 0, std::span<const NalView>(kept, n));
-    stream_->publish_frame(media::make_frame(media::FrameKind::video, ts, keyframe, false, scratch_));
+    stream_->publish_frame(media::make_frame(media::FrameKind::video, ts, keyframe, false, scratch_, media::Codec::h264));
     ++frames_;
     m().video_frames.inc();
     return true;
@@ -178,13 +177,14 @@ struct RtpToFrames::Audio {
     if (header_sent && int32_t(ts - last_ms) < 0) ts = last_ms;  // forward only
     if (!header_sent) {
       header_sent = true;
-      stream->set_codecs("", "aac");
       stream->publish_frame(media::make_frame(media::FrameKind::audio, ts, false, true,
-                                              flv_aac_sequence_header(codec->audio_specific_config())));
+                                              flv_aac_sequence_header(codec->audio_specific_config()),
+                                              media::Codec::aac));
     }
     last_ms = ts;
     stream->publish_frame(media::make_frame(media::FrameKind::audio, ts, false, false,
-                                            flv_aac_frame({reinterpret_cast<const uint8_t*>(f.data.data()), f.data.size()})));
+                                            flv_aac_frame({reinterpret_cast<const uint8_t*>(f.data.data()), f.data.size()}),
+                                            media::Codec::aac));
     m().audio_frames.inc();
   }
 };

@@ -35,6 +35,25 @@ std::string_view to_string(AudioCodec c) {
   }
 }
 
+media::Codec to_codec(VideoCodec c) {
+  switch (c) {
+    case VideoCodec::h264: return media::Codec::h264;
+    case VideoCodec::hevc: return media::Codec::hevc;
+    case VideoCodec::av1: return media::Codec::av1;
+    case VideoCodec::vp9: return media::Codec::vp9;
+    default: return media::Codec::other;
+  }
+}
+
+media::Codec to_codec(AudioCodec c) {
+  switch (c) {
+    case AudioCodec::aac: return media::Codec::aac;
+    case AudioCodec::mp3: return media::Codec::mp3;
+    case AudioCodec::opus: return media::Codec::opus;
+    default: return media::Codec::other;
+  }
+}
+
 Result<VideoInfo> parse_video(std::span<const uint8_t> b) {
   if (b.empty()) return fail(ErrorCode::invalid_argument, "flv: empty video tag");
   VideoInfo v;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "media/stream/frame.hpp"
 
 namespace onair::flv {
 
@@ -39,6 +40,9 @@ Result<AudioInfo> parse_audio(std::span<const uint8_t> body);
 
 std::string_view to_string(VideoCodec c);
 std::string_view to_string(AudioCodec c);
+// The frame tags of these (Frame::codec).
+media::Codec to_codec(VideoCodec c);
+media::Codec to_codec(AudioCodec c);
 
 // The 9-byte FLV header plus PreviousTagSize0.
 std::string stream_header(bool has_audio, bool has_video);

@@ -548,26 +548,24 @@ Result<void> RtmpSession::handle_media(Message& msg) {
   std::span<const uint8_t> body(reinterpret_cast<const uint8_t*>(msg.payload.data()), msg.payload.size());
   if (body.empty()) return {};
   bool keyframe = false, seq = false;
+  int32_t composition = 0;
+  media::Codec codec = media::Codec::other;
   if (msg.type == kVideo) {
     auto v = flv::parse_video(body);
     if (!v) return {};  // a broken frame is dropped, the stream goes on
     keyframe = v->keyframe;
     seq = v->sequence_header;
-    if (seq && video_codec_.empty()) {
-      video_codec_ = std::string(flv::to_string(v->codec));
-      ticket_.stream->set_codecs(video_codec_, "");
-    }
+    composition = v->composition_time;
+    codec = flv::to_codec(v->codec);
   } else {
     auto a = flv::parse_audio(body);
     if (!a) return {};
     seq = a->sequence_header;
-    if (audio_codec_.empty()) {
-      audio_codec_ = std::string(flv::to_string(a->codec));
-      ticket_.stream->set_codecs("", audio_codec_);
-    }
+    codec = flv::to_codec(a->codec);
   }
   auto frame = media::make_frame(msg.type == kVideo ? media::FrameKind::video : media::FrameKind::audio, msg.timestamp,
-                                 keyframe, seq, std::move(msg.payload));
+                                 keyframe, seq, std::move(msg.payload), codec);
+  frame->composition_ms = composition;
   ticket_.stream->publish_frame(std::move(frame));
   return {};
 }

@@ -85,7 +85,6 @@ class RtmpSession : public media::Sink, public std::enable_shared_from_this<Rtmp
   bool publishing_ = false;
   uint32_t publish_stream_id_ = 0;
   bool announced_codecs_ = false;
-  std::string video_codec_, audio_codec_;
 
   // Playing
   std::shared_ptr<media::Stream> play_;

@@ -4,9 +4,27 @@
 
 namespace onair::media {
 
-std::shared_ptr<Frame> make_frame(FrameKind kind, uint32_t timestamp, bool keyframe, bool sequence_header, std::string payload) {
+std::string_view codec_name(Codec c) {
+  switch (c) {
+    case Codec::none: return "";
+    case Codec::h264: return "h264";
+    case Codec::hevc: return "hevc";
+    case Codec::av1: return "av1";
+    case Codec::vp8: return "vp8";
+    case Codec::vp9: return "vp9";
+    case Codec::aac: return "aac";
+    case Codec::opus: return "opus";
+    case Codec::mp3: return "mp3";
+    case Codec::other: return "other";
+  }
+  return "";
+}
+
+std::shared_ptr<Frame> make_frame(FrameKind kind, uint32_t timestamp, bool keyframe, bool sequence_header, std::string payload,
+                                  Codec codec) {
   auto f = std::make_shared<Frame>();
   f->kind = kind;
+  f->codec = codec;
   f->timestamp = timestamp;
   f->keyframe = keyframe;
   f->sequence_header = sequence_header;

@@ -14,6 +14,12 @@ void Stream::publish_frame(std::shared_ptr<Frame> f) {
   f->seq = next_seq_++;
   info_.bytes_in += f->payload.size();
   FramePtr frame = std::move(f);
+  if (frame->codec != Codec::none) {
+    // The stream's codecs, from its frames: the first tagged one, and each sequence header
+    // (a codec change mid-stream).
+    std::string& slot = frame->kind == FrameKind::video ? info_.video_codec : info_.audio_codec;
+    if (slot.empty() || frame->sequence_header) slot = codec_name(frame->codec);
+  }
   if (!tracks_.known && !frame->sequence_header && frame->kind != FrameKind::script) {
     tracks_.known = true;
     tracks_.video = video_seq_ || frame->kind == FrameKind::video;
@@ -73,12 +79,6 @@ void Stream::set_metadata(std::shared_ptr<Frame> f, int width, int height, doubl
     if (relay->count.load(std::memory_order_relaxed) == 0) continue;
     boost::asio::post(*relay->loop, [relay, frame] { relay->deliver(frame); });
   }
-}
-
-void Stream::set_codecs(std::string video, std::string audio) {
-  std::lock_guard lock(mu_);
-  if (!video.empty()) info_.video_codec = std::move(video);
-  if (!audio.empty()) info_.audio_codec = std::move(audio);
 }
 
 void Stream::begin_publish(const std::string& protocol) {

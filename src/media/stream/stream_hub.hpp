@@ -67,7 +67,6 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Publisher side. publish_frame() assigns the frame's seq.
   void publish_frame(std::shared_ptr<Frame> frame);
   void set_metadata(std::shared_ptr<Frame> frame, int width, int height, double fps);
-  void set_codecs(std::string video, std::string audio);
   // A bridge of this stream started or stopped (for /v1/admin/streams).
   void set_bridge(const std::string& direction, bool running);
 
