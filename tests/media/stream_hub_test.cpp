@@ -160,6 +160,17 @@ TEST(StreamHub, AStreamSaysItsCodecsFromItsFramesTags) {
   EXPECT_EQ(t->stream->info().video_codec, "hevc");
 }
 
+TEST(StreamHub, DeclaredTracksStandWhenAudioComesFirst) {
+  StreamHub hub;
+  auto t = publish(hub, false, [] {}, true, nullptr);
+  ASSERT_TRUE(t.has_value());
+  t->stream->declare_tracks(true, true);  // a WebRTC publisher's negotiated audio and video
+  t->stream->publish_frame(make_frame(FrameKind::audio, 0, false, true, "asc", Codec::aac));
+  t->stream->publish_frame(make_frame(FrameKind::audio, 0, false, false, "aac", Codec::aac));
+  Tracks tr = t->stream->tracks();
+  EXPECT_TRUE(tr.known && tr.audio && tr.video);
+}
+
 TEST(StreamHub, AClearedGopLeavesANewSinkTheSequenceHeadersOnly) {
   boost::asio::io_context loop;
   StreamHub hub;

@@ -151,9 +151,17 @@ struct RtpToFrames::Audio {
   bool stopped = false;
   std::shared_ptr<media::Stream> stream;
   std::optional<OpusToAac> codec;
+  int kbps = 128;
   bool header_sent = false;
   uint32_t last_ms = 0;
   std::vector<AacFrame> out;
+
+  // A new timeline after a pause: the codec starts over (same output config).
+  void fresh_codec() {
+    std::lock_guard lock(mu);
+    if (stopped || !codec) return;
+    if (auto c = OpusToAac::create(codec->channels(), kbps)) codec.emplace(std::move(*c));
+  }
 
   void push(const std::string& packet, uint32_t rtp_timestamp, int64_t arrival_us) {
     queued.fetch_sub(1, std::memory_order_relaxed);
@@ -199,7 +207,7 @@ struct RtpToFrames::Transcode {
   std::atomic<int> queued{0};
   std::atomic<bool> wants_keyframe{false};  // the worker -> the loop: ask the browser
   std::mutex mu;
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
   bool failed = false;  // the encoder cannot be made: logged once, nothing bridged
   std::shared_ptr<media::Stream> stream;
   Vp8ToH264::Options options;
@@ -273,9 +281,11 @@ RtpToFrames::RtpToFrames(std::shared_ptr<media::Stream> stream, webrtc::Router& 
       audio_ = std::make_shared<Audio>(workers);
       audio_->stream = stream_;
       audio_->codec.emplace(std::move(*codec));
+      audio_->kbps = int(options_.aac_kbps);
       audio_->clock_rate = a->codec.clock_rate ? a->codec.clock_rate : 48000;
     }
   }
+  if (!refused_) stream_->declare_tracks(audio_ != nullptr, h264_ || vp8_);
   router.add_observer(this);
   m().active.add(1);
 }
@@ -294,9 +304,10 @@ void RtpToFrames::stop() {
     audio_->stopped = true;
   }
   if (transcode_) {
-    std::lock_guard lock(transcode_->mu);
-    transcode_->stopped = true;
-    transcode_->codec.reset();
+    // Not under the worker's lock (it holds it for a whole picture): the flag stops what is
+    // queued, and the codecs go on the worker.
+    transcode_->stopped.store(true, std::memory_order_relaxed);
+    asio::post(transcode_->strand, [t = transcode_] { t->reset(); });
   }
 }
 
@@ -311,26 +322,40 @@ bool RtpToFrames::active(int64_t now_ms) {
   was_active_ = a;
   stream_->set_bridge(m().direction, a);
   if (a) {
-    if (start_ms_ < 0) start_ms_ = now_ms;
+    bool resumed = start_ms_ >= 0;
+    if (!resumed) start_ms_ = now_ms;
     // Packets resume after a pause: the video path starts over, and the first sink needs
     // a keyframe (a later one gets the GOP cache).
-    restart_video();
+    restart(resumed);
     last_request_ms_ = -1'000'000;
     if (h264_ || vp8_) request_keyframe(now_ms);
   } else {
     // Nobody to feed: drop the codecs and the GOP a next player must not start from.
     stream_->clear_gop();
-    if (transcode_) asio::post(transcode_->strand, [t = transcode_] { t->reset(); });
+    if (transcode_)  // after the frames still queued there, which would refill the cache
+      asio::post(transcode_->strand, [t = transcode_] {
+        t->reset();
+        t->stream->clear_gop();
+      });
   }
   return a;
 }
 
-void RtpToFrames::restart_video() {
+void RtpToFrames::restart(bool resumed) {
   jitter_ = JitterBuffer(JitterConfig{int(options_.jitter_ms)});
   depacketizer_ = H264Depacketizer([this](const AccessUnit& au) { on_access_unit(au); });
   vp8_depacketizer_ = Vp8Depacketizer([this](const Vp8Frame& f) { on_vp8_frame(f); });
   skip_to_keyframe_ = false;
   idr_asked_ = false;
+  if (!resumed) return;
+  // After a pause of any length (hours, for a camera nobody watched) both tracks are placed
+  // again from their next packet's arrival, not by unwrapping RTP time across the pause;
+  // the published timestamps still only go forward (AvcOut, Audio::publish).
+  video_started_ = false;
+  if (audio_) {
+    audio_->started = false;
+    asio::post(audio_->strand, [a = audio_] { a->fresh_codec(); });
+  }
 }
 
 void RtpToFrames::on_rtp(const webrtc::Layer& layer, const webrtc::rtp::Packet& p, int64_t now_ms) {
@@ -441,7 +466,8 @@ void RtpToFrames::on_vp8_frame(const Vp8Frame& f) {
   skip_to_keyframe_ = false;
   // An IDR from the encoder every segment's length, for HLS and late players.
   bool idr = !idr_asked_ || f.keyframe ||
-             (options_.keyframe_every_s > 0 && ts - last_idr_ms_ >= uint32_t(options_.keyframe_every_s * 1000));
+             (options_.keyframe_every_s > 0 &&
+              int32_t(ts - last_idr_ms_) >= int32_t(options_.keyframe_every_s * 1000));
   if (idr) {
     idr_asked_ = true;
     last_idr_ms_ = ts;

@@ -86,7 +86,7 @@ class RtpToFrames final : public webrtc::RtpObserver {
   struct Transcode;
 
   bool active(int64_t now_ms);
-  void restart_video();
+  void restart(bool resumed);  // the video path afresh; `resumed`: after a pause
   void drain_jitter(int64_t now_ms);
   void on_access_unit(const AccessUnit& au);
   void on_vp8_frame(const Vp8Frame& f);

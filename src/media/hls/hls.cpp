@@ -5,12 +5,33 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace onair::hls {
 
+namespace {
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+bool HlsPlaylist::stale(int64_t max_age_ms) const {
+  std::lock_guard lock(mu_);
+  return !segments_.empty() && steady_ms() - last_added_ms_ > max_age_ms;
+}
+
+void HlsPlaylist::restart() {
+  std::lock_guard lock(mu_);
+  for (const auto& s : segments_)
+    if (s.discontinuity) ++discontinuity_seq_;
+  segments_.clear();
+}
+
 void HlsPlaylist::add(Segment s) {
   std::lock_guard lock(mu_);
+  last_added_ms_ = steady_ms();
   s.seq = next_seq_++;
   segments_.push_back(std::move(s));
   while (segments_.size() > window_ + 2) {
@@ -70,22 +91,39 @@ void HlsSegmenter::on_frame(const media::FramePtr& f) {
   if (f->kind == media::FrameKind::script) return;
   if (f->sequence_header) {
     // An unsupported codec leaves the muxer without that track; HLS then has nothing of it.
-    if (f->kind == media::FrameKind::video)
+    if (f->kind == media::FrameKind::video) {
+      bool had_video = muxer_.has_video();
       (void)muxer_.set_video_config(body);
-    else
+      if (!had_video && muxer_.has_video() && open_) {
+        // Audio came first (a WebRTC bridge asks for its keyframe after the audio flows):
+        // the segment begun without a video track is dropped, and the first one starts at
+        // the keyframe with both tracks in its tables.
+        open_ = false;
+        data_.clear();
+      }
+    } else {
       (void)muxer_.set_audio_config(body);
+    }
     return;
   }
   bool video = f->kind == media::FrameKind::video;
   if (video && !muxer_.has_video()) return;
   if (!video && !muxer_.has_audio()) return;
-  // A hole in the timeline (a WebRTC stream's bridge paused while nobody watched, a
+  // A hole in the track's timeline (a WebRTC stream's bridge slept while nobody watched, a
   // publisher's clock jump): the open segment ends where its media did, and the next one
-  // starts at a keyframe after a discontinuity.
-  if (open_ && int32_t(f->timestamp - last_ts_) > int32_t(std::max<uint32_t>(5000, 2 * target_ms_))) {
+  // starts at a keyframe after a discontinuity. When no segment came for a while either,
+  // what the playlist lists is old: it starts again.
+  bool& have = video ? have_video_ts_ : have_audio_ts_;
+  uint32_t& last = video ? last_video_ts_ : last_audio_ts_;
+  const int32_t hole = int32_t(std::max<uint32_t>(5000, 2 * target_ms_));
+  if (have && int32_t(f->timestamp - last) > hole) {
+    bool old = playlist_->stale(hole);
     finish(last_ts_ + 1);
+    if (old) playlist_->restart();
     discontinuity_ = true;
   }
+  have = true;
+  last = f->timestamp;
   // Cut at a keyframe once the segment is long enough (audio-only streams: on time).
   bool cut_point = muxer_.has_video() ? (video && f->keyframe) : true;
   if (open_ && cut_point && f->timestamp - start_ts_ >= target_ms_) finish(f->timestamp);

@@ -36,6 +36,12 @@ class HlsPlaylist {
   std::string m3u8(const std::string& query) const;
   std::shared_ptr<const std::string> segment(uint64_t seq) const;
   uint64_t next_seq() const;
+  // No segment was added for `max_age_ms` while some are listed: what it lists is old (a
+  // WebRTC stream's bridge slept while nobody watched), not the live edge.
+  bool stale(int64_t max_age_ms) const;
+  // Forgets every segment (numbering and discontinuity count go on): the next one starts
+  // the playlist again, after a discontinuity.
+  void restart();
 
   // Which publish of the stream the playlist belongs to (a republish continues it).
   uint64_t generation = 0;
@@ -48,6 +54,7 @@ class HlsPlaylist {
   std::deque<Segment> segments_;  // the window plus two more for players mid-download
   uint64_t next_seq_ = 0;
   uint64_t discontinuity_seq_ = 0;
+  int64_t last_added_ms_ = 0;  // steady clock
 };
 
 class HlsService;
@@ -79,6 +86,10 @@ class HlsSegmenter : public media::Sink {
   TsMuxer muxer_;
   bool open_ = false, ended_ = false;
   uint32_t start_ts_ = 0, last_ts_ = 0;
+  // Each track's last timestamp, for holes (not across tracks: a publisher's audio and
+  // video may be apart by seconds).
+  bool have_video_ts_ = false, have_audio_ts_ = false;
+  uint32_t last_video_ts_ = 0, last_audio_ts_ = 0;
   std::string data_;
 };
 

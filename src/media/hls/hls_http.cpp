@@ -66,20 +66,21 @@ boost::asio::awaitable<http::Response> serve_hls(const HlsService& hls, const me
   if (std::string why = hub.refusal(name); !why.empty())
     co_return Response::error(Error(ErrorCode::unsupported_media_type, why));
   auto stream = hub.published(name);
-  if (stream) stream->want_hls();
+  if (stream) stream->want_hls();  // for Stream::kHlsDemandMs: longer than any wait below
   auto pl = hls.playlist(name);
-  if (playlist && stream && (!pl || pl->m3u8(query).empty())) {
+  // Not ready: no segment yet, or only old ones (no new segment for three lengths).
+  const int64_t old_ms = int64_t(std::max(10.0, 3 * segment_s) * 1000);
+  auto ready = [&] { return pl && !pl->m3u8(query).empty() && !pl->stale(old_ms); };
+  if (playlist && stream && !ready()) {
     auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(int64_t(std::clamp(segment_s * 2 + 5, 5.0, 60.0) * 1000));
+                    std::chrono::milliseconds(int64_t(std::clamp(segment_s * 2 + 5, 5.0, 25.0) * 1000));
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
     while (std::chrono::steady_clock::now() < deadline) {
       timer.expires_after(std::chrono::milliseconds(100));
       co_await timer.async_wait(boost::asio::use_awaitable);
-      stream = hub.published(name);
-      if (!stream) break;
-      stream->want_hls();
+      if (!hub.published(name)) break;
       pl = hls.playlist(name);
-      if (pl && !pl->m3u8(query).empty()) break;
+      if (ready()) break;
     }
   }
   if (!pl) co_return not_found();

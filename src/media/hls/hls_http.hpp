@@ -5,9 +5,10 @@
 //
 // Each request tells the stream HLS is wanted (Stream::want_hls: a WebRTC stream's bridge
 // feeds the segmenter only then). A playlist request for a published stream whose first
-// segment is not cut yet waits for it, up to twice hls.segment_s plus 5 s, on a timer of
-// the request's own coroutine: players get a playable playlist, not a 404, right after a
-// publish starts or the bridge wakes up.
+// segment is not cut yet, or whose playlist is old (no new segment for three segment
+// lengths: the bridge slept), waits for a new one, up to twice hls.segment_s plus 5 s (at
+// most 25 s), on a timer of the request's own coroutine: players get the live edge, not a
+// 404 or old media, right after a publish starts or the bridge wakes up.
 #include <boost/asio/awaitable.hpp>
 
 #include <string>

@@ -90,6 +90,7 @@ void Stream::begin_publish(const std::string& protocol) {
   gop_.clear();
   gop_bytes_ = 0;
   tracks_ = Tracks{};
+  hls_wanted_until_ms_ = 0;
   refusal_.clear();
   info_ = StreamInfo{};
   info_.name = name_;
@@ -188,6 +189,11 @@ std::string Stream::refusal() const {
 Tracks Stream::tracks() const {
   std::lock_guard lock(mu_);
   return tracks_;
+}
+
+void Stream::declare_tracks(bool audio, bool video) {
+  std::lock_guard lock(mu_);
+  tracks_ = Tracks{true, audio, video};
 }
 
 void Stream::set_bridge(const std::string& direction, bool running) {

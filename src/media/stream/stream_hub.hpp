@@ -98,6 +98,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   StreamInfo info() const;
   bool publishing() const { return publishing_.load(); }
   Tracks tracks() const;
+  // A source that knows its tracks before its first frame (a WebRTC publisher, from its
+  // negotiated media) says so: otherwise the first frame decides, and a bridge whose audio
+  // comes before its first keyframe would make the stream audio-only for FLV's header.
+  void declare_tracks(bool audio, bool video);
 
  private:
   friend class StreamHub;
