@@ -320,6 +320,20 @@ void whip_seat_plays_over_rtmp_flv_and_hls(const std::string& codec) {
   }
   double skew = av_skew_ms(seat.flv, 6);
   EXPECT_LT(skew, 100) << "audio and video timestamps apart over FLV by " << skew << " ms";
+  // The last player gone, the bridge goes to sleep (5 s later); the next player wakes it and
+  // gets a clean start again.
+  bool asleep = false;
+  auto sleep_end = Clock::now() + std::chrono::seconds(30);
+  while (!asleep && Clock::now() < sleep_end) {
+    asleep = json::serialize(listed_stream(s, seat.stream, 5000)["bridges"]) == "[]";
+    if (!asleep) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(asleep) << "the bridge still runs with nobody watching";
+  std::string woken = probe(seat.flv);
+  EXPECT_NE(woken.find("h264|640|480"), std::string::npos) << woken;
+  EXPECT_NE(woken.find("aac|48000"), std::string::npos) << woken;
+  std::string again = decode(seat.flv, 4);
+  EXPECT_EQ(again, "exit=0\n") << "after the bridge slept: " << again;
   // HLS: the first playlist request wakes the bridge and waits for the first segment.
   std::string p = probe(seat.hls);
   EXPECT_NE(p.find("h264|640|480"), std::string::npos) << p;

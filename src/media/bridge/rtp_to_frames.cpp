@@ -80,7 +80,7 @@ class AvcOut {
   // it holds no picture).
   bool publish(uint32_t ts, bool keyframe, bool parameters_changed, std::span<const uint8_t> sps,
                std::span<const uint8_t> pps, std::span<const NalView> nals) {
-    if (frames_ && int32_t(ts - last_ms_) < 0) ts = last_ms_;
+    if (frames_ && int32_t(ts - last_ms_) <= 0) ts = last_ms_ + 1;  // strictly forward: muxers want that
     last_ms_ = ts;
     if (parameters_changed || config_.empty()) {
       std::string config = build_avc_config(sps, pps);
@@ -182,7 +182,14 @@ struct RtpToFrames::Audio {
   void publish(const AacFrame& f) {
     int64_t ms = offset_ms.load(std::memory_order_relaxed) + f.pts * 1000 / OpusToAac::kSampleRate;
     uint32_t ts = uint32_t(std::max<int64_t>(ms, 0));
-    if (header_sent && int32_t(ts - last_ms) < 0) ts = last_ms;  // forward only
+    // Each frame after the one before it ends (or nearly: 1024 samples are 21.3 ms): when
+    // the sender reports move audio back against video, frames that would overlap what was
+    // sent are dropped (a few ms of sound, once) rather than squeezed: decoders and muxers
+    // take squeezed audio for overlapping timestamps.
+    if (header_sent && int32_t(ts - last_ms) < int32_t(512 * 1000 / OpusToAac::kSampleRate)) {
+      m().drops("audio_realign").inc();
+      return;
+    }
     if (!header_sent) {
       header_sent = true;
       stream->publish_frame(media::make_frame(media::FrameKind::audio, ts, false, true,
@@ -497,7 +504,8 @@ void RtpToFrames::align_audio() {
   int64_t since_origin = int64_t(int32_t(uint32_t(video_rtp) - uint32_t(video_origin_rtp_)));
   int64_t offset = video_offset_ms_ + since_origin / 90;
   int64_t current = audio_->offset_ms.load(std::memory_order_relaxed);
-  if (std::abs(offset - current) >= 5) audio_->offset_ms.store(offset, std::memory_order_relaxed);
+  // Small differences are the reports' own rounding and jitter: not worth moving audio for.
+  if (std::abs(offset - current) >= 10) audio_->offset_ms.store(offset, std::memory_order_relaxed);
 }
 
 }  // namespace onair::bridge
