@@ -341,8 +341,9 @@ void whip_seat_plays_over_rtmp_flv_and_hls(const std::string& codec) {
   std::string out = decode(seat.hls, 4);
   EXPECT_EQ(out, "exit=0\n") << "hls: " << out;
   EXPECT_GT(metric_sum(s, "onair_bridge_frames_total{direction=\"webrtc_to_rtmp\",kind=\"video\"}"), 0);
-  if (codec == "VP8")
+  if (codec == "VP8") {
     EXPECT_GT(metric_sum(s, "onair_bridge_transcode_seconds_total"), 0);
+  }
   print_bridge_latency(s);
   std::ofstream(stop) << "stop";
   page.join();

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <mutex>
 
 #include "core/log.hpp"
@@ -68,13 +69,30 @@ uint64_t elapsed_us(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
+// Where video starts, shared by the video path (loop or worker) and the audio worker. Audio
+// waits for video's first keyframe after each wake-up (up to kAudioWaitMs, for a publisher
+// whose video never comes) and starts no earlier than it: a player's first frame is then
+// the keyframe, and no audio of its first moments is stamped before it (which players clamp
+// into equal timestamps). The jitter buffer holds video back, so audio is always ahead.
+struct VideoStart {
+  static constexpr int64_t kAudioWaitMs = 2000;
+  std::atomic<int64_t> first_ms{-1};        // the first keyframe's timestamp since waking
+  std::atomic<int64_t> last_ms{-1};         // the latest video frame's timestamp
+  std::atomic<int64_t> audio_wait_until{0};  // steady ms
+  void restart() {
+    first_ms.store(-1, std::memory_order_relaxed);
+    last_ms.store(-1, std::memory_order_relaxed);
+    audio_wait_until.store(steady_now_us() / 1000 + kAudioWaitMs, std::memory_order_relaxed);
+  }
+};
+
 // H.264 access units -> the FLV frames of a Stream: an AVC sequence header (and onMetaData
 // with the picture size) first and whenever the parameter sets change, then one AVC frame
 // per unit with its timestamp kept monotonic. Used on one thread: the loop for H.264 as the
 // browser sent it, the worker for VP8 transcoded.
 class AvcOut {
  public:
-  explicit AvcOut(media::Stream& stream) : stream_(&stream) {}
+  AvcOut(media::Stream& stream, std::shared_ptr<VideoStart> start) : stream_(&stream), start_(std::move(start)) {}
 
   // False when the unit was dropped (its parameter sets do not make a sequence header, or
   // it holds no picture).
@@ -119,6 +137,9 @@ class AvcOut {
     }
     append_flv_avc_frame(scratch_, keyframe, 0, std::span<const NalView>(kept, n));
     stream_->publish_frame(media::make_frame(media::FrameKind::video, ts, keyframe, false, scratch_, media::Codec::h264));
+    if (keyframe && start_->first_ms.load(std::memory_order_relaxed) < 0)
+      start_->first_ms.store(ts, std::memory_order_relaxed);
+    start_->last_ms.store(ts, std::memory_order_relaxed);
     ++frames_;
     m().video_frames.inc();
     return true;
@@ -128,6 +149,7 @@ class AvcOut {
 
  private:
   media::Stream* stream_;
+  std::shared_ptr<VideoStart> start_;
   std::string config_;  // the AVC sequence header's record, to see a change
   std::string scratch_;
   uint32_t last_ms_ = 0;
@@ -151,8 +173,10 @@ struct RtpToFrames::Audio {
   bool stopped = false;
   std::shared_ptr<media::Stream> stream;
   std::optional<OpusToAac> codec;
+  std::shared_ptr<VideoStart> video;  // null: the stream has no video
   int kbps = 128;
   bool header_sent = false;
+  bool published_since_video = false;  // since video's first keyframe after waking
   uint32_t last_ms = 0;
   std::vector<AacFrame> out;
 
@@ -160,6 +184,8 @@ struct RtpToFrames::Audio {
   void fresh_codec() {
     std::lock_guard lock(mu);
     if (stopped || !codec) return;
+    published_since_video = false;
+    held.clear();
     if (auto c = OpusToAac::create(codec->channels(), kbps)) codec.emplace(std::move(*c));
   }
 
@@ -172,16 +198,50 @@ struct RtpToFrames::Audio {
     uint64_t errors = codec->counters().decode_errors;
     codec->push({reinterpret_cast<const uint8_t*>(packet.data()), packet.size()}, rtp_timestamp, out);
     if (codec->counters().decode_errors > errors) m().drops("audio_decode").inc();
-    for (const AacFrame& f : out) {
-      publish(f);
-      m().audio_latency_since(arrival_us);
-    }
+    for (const AacFrame& f : out) publish(f, arrival_us);
+    release();
     transcode_us().fetch_add(elapsed_us(t0), std::memory_order_relaxed);
   }
 
-  void publish(const AacFrame& f) {
+  // Audio is ahead: video waits in the jitter buffer (and the transcoder). Frames are held
+  // until video has reached their time (up to kMaxHoldMs), so the stream interleaves by
+  // timestamp as an encoder's would, and a player that joins at a keyframe gets no audio
+  // stamped long after it.
+  static constexpr int64_t kMaxHoldMs = 300;
+  struct Held {
+    uint32_t ts;
+    std::string body;
+    int64_t arrival_us;
+  };
+  std::deque<Held> held;
+
+  void release() {
+    int64_t now_us = steady_now_us();
+    int64_t until = INT64_MAX;  // no video, or none yet: nothing to wait for
+    if (video && video->first_ms.load(std::memory_order_relaxed) >= 0)
+      until = video->last_ms.load(std::memory_order_relaxed);
+    while (!held.empty() && (int64_t(held.front().ts) <= until || now_us - held.front().arrival_us >= kMaxHoldMs * 1000)) {
+      Held& h = held.front();
+      stream->publish_frame(media::make_frame(media::FrameKind::audio, h.ts, false, false, std::move(h.body),
+                                              media::Codec::aac));
+      m().audio_frames.inc();
+      m().audio_latency_since(h.arrival_us);
+      held.pop_front();
+    }
+  }
+
+  void publish(const AacFrame& f, int64_t arrival_us) {
     int64_t ms = offset_ms.load(std::memory_order_relaxed) + f.pts * 1000 / OpusToAac::kSampleRate;
     uint32_t ts = uint32_t(std::max<int64_t>(ms, 0));
+    if (video) {
+      int64_t first = video->first_ms.load(std::memory_order_relaxed);
+      bool waiting = first < 0 && steady_now_us() / 1000 < video->audio_wait_until.load(std::memory_order_relaxed);
+      if (waiting || (first >= 0 && !published_since_video && int64_t(ts) < first)) {
+        m().drops("audio_before_video").inc();
+        return;
+      }
+      if (first >= 0) published_since_video = true;
+    }
     // Each frame after the one before it ends (or nearly: 1024 samples are 21.3 ms): when
     // the sender reports move audio back against video, frames that would overlap what was
     // sent are dropped (a few ms of sound, once) rather than squeezed: decoders and muxers
@@ -197,18 +257,19 @@ struct RtpToFrames::Audio {
                                               media::Codec::aac));
     }
     last_ms = ts;
-    stream->publish_frame(media::make_frame(media::FrameKind::audio, ts, false, false,
-                                            flv_aac_frame({reinterpret_cast<const uint8_t*>(f.data.data()), f.data.size()}),
-                                            media::Codec::aac));
-    m().audio_frames.inc();
+    held.push_back({ts, flv_aac_frame({reinterpret_cast<const uint8_t*>(f.data.data()), f.data.size()}), arrival_us});
   }
 };
 
 // The VP8 path's worker side: the transcoder and the frames it publishes, under `mu`. The
 // codec is made at the first frame after demand starts and dropped when it ends.
 struct RtpToFrames::Transcode {
-  Transcode(asio::any_io_executor workers, std::shared_ptr<media::Stream> s, Vp8ToH264::Options o)
-      : strand(asio::make_strand(std::move(workers))), stream(std::move(s)), options(std::move(o)), out(*stream) {}
+  Transcode(asio::any_io_executor workers, std::shared_ptr<media::Stream> s, Vp8ToH264::Options o,
+            std::shared_ptr<VideoStart> start)
+      : strand(asio::make_strand(std::move(workers))),
+        stream(std::move(s)),
+        options(std::move(o)),
+        out(*stream, std::move(start)) {}
 
   asio::strand<asio::any_io_executor> strand;
   std::atomic<int> queued{0};
@@ -263,7 +324,8 @@ RtpToFrames::RtpToFrames(std::shared_ptr<media::Stream> stream, webrtc::Router& 
       jitter_(JitterConfig{int(options.jitter_ms)}),
       depacketizer_([this](const AccessUnit& au) { on_access_unit(au); }),
       vp8_depacketizer_([this](const Vp8Frame& f) { on_vp8_frame(f); }),
-      video_out_(std::make_unique<AvcOut>(*stream_)) {
+      video_start_(std::make_shared<VideoStart>()),
+      video_out_(std::make_unique<AvcOut>(*stream_, video_start_)) {
   webrtc::Producer& producer = router.producer();
   if (const webrtc::NegotiatedMedia* v = producer.media(webrtc::MediaKind::video)) {
     h264_ = v->codec.name == "H264";
@@ -277,7 +339,8 @@ RtpToFrames::RtpToFrames(std::shared_ptr<media::Stream> stream, webrtc::Router& 
                            "; publish H.264 (WHIP with video_codecs [H264]) or play it over WHEP");
     if (vp8_)
       transcode_ = std::make_shared<Transcode>(workers, stream_,
-                                               Vp8ToH264::Options{options_.h264_kbps, options_.h264_preset});
+                                               Vp8ToH264::Options{options_.h264_kbps, options_.h264_preset},
+                                               video_start_);
   }
   if (const webrtc::NegotiatedMedia* a = producer.media(webrtc::MediaKind::audio); a && !refused_) {
     bool stereo = a->codec.fmtp.find("stereo=1") != std::string::npos;
@@ -289,6 +352,7 @@ RtpToFrames::RtpToFrames(std::shared_ptr<media::Stream> stream, webrtc::Router& 
       audio_->stream = stream_;
       audio_->codec.emplace(std::move(*codec));
       audio_->kbps = int(options_.aac_kbps);
+      if (h264_ || vp8_) audio_->video = video_start_;
       audio_->clock_rate = a->codec.clock_rate ? a->codec.clock_rate : 48000;
     }
   }
@@ -354,6 +418,7 @@ void RtpToFrames::restart(bool resumed) {
   vp8_depacketizer_ = Vp8Depacketizer([this](const Vp8Frame& f) { on_vp8_frame(f); });
   skip_to_keyframe_ = false;
   idr_asked_ = false;
+  video_start_->restart();
   if (!resumed) return;
   // After a pause of any length (hours, for a camera nobody watched) both tracks are placed
   // again from their next packet's arrival, not by unwrapping RTP time across the pause;

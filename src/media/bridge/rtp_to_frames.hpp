@@ -122,6 +122,7 @@ class RtpToFrames final : public webrtc::RtpObserver {
     uint32_t rtp = 0;
   };
   Report video_sr_, audio_sr_;
+  std::shared_ptr<struct VideoStart> video_start_;  // where video starts: audio waits for it
   std::unique_ptr<AvcOut> video_out_;  // H.264 as it came: published from the loop
   std::shared_ptr<Audio> audio_;
   std::shared_ptr<Transcode> transcode_;
