@@ -188,17 +188,16 @@ json::object stream_info(Server& s, const std::string& name, int ms) {
 // The stream's entry in /v1/admin/streams once it is published, whatever its codecs (a
 // WebRTC stream nobody watches over RTMP/FLV/HLS has none yet: its bridge has not run).
 json::object listed_stream(Server& s, const std::string& name, int ms) {
-  auto end = Clock::now() + std::chrono::milliseconds(ms);
-  while (Clock::now() < end) {
+  json::object found;
+  eventually([&] {
     auto r = s.get("/v1/admin/streams", s.admin());
-    if (r.status == 200) {
-      json::value doc = r.json();
-      for (const auto& v : doc.as_object()["streams"].as_array())
-        if (v.as_object().at("name").as_string() == name) return v.as_object();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return {};
+    if (r.status != 200) return false;
+    json::value doc = r.json();
+    for (const auto& v : doc.as_object()["streams"].as_array())
+      if (v.as_object().at("name").as_string() == name) found = v.as_object();
+    return !found.empty();
+  }, ms);
+  return found;
 }
 
 // The sum of a counter's samples in /metrics whose line starts with `prefix`.
@@ -212,12 +211,7 @@ double metric_sum(Server& s, const std::string& prefix) {
 
 // Waits until the server has received `packets` WebRTC packets in all: media flows.
 bool media_flowing(Server& s, double packets, int ms) {
-  auto end = Clock::now() + std::chrono::milliseconds(ms);
-  while (Clock::now() < end) {
-    if (metric_sum(s, "onair_webrtc_packets_in_total") >= packets) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return false;
+  return eventually([&] { return metric_sum(s, "onair_webrtc_packets_in_total") >= packets; }, ms);
 }
 
 // Prints the bridge's latency (onair_bridge_latency_seconds) per direction and kind: count
@@ -322,13 +316,9 @@ void whip_seat_plays_over_rtmp_flv_and_hls(const std::string& codec) {
   EXPECT_LT(skew, 100) << "audio and video timestamps apart over FLV by " << skew << " ms";
   // The last player gone, the bridge goes to sleep (5 s later); the next player wakes it and
   // gets a clean start again.
-  bool asleep = false;
-  auto sleep_end = Clock::now() + std::chrono::seconds(30);
-  while (!asleep && Clock::now() < sleep_end) {
-    asleep = json::serialize(listed_stream(s, seat.stream, 5000)["bridges"]) == "[]";
-    if (!asleep) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  EXPECT_TRUE(asleep) << "the bridge still runs with nobody watching";
+  EXPECT_TRUE(eventually([&] { return json::serialize(listed_stream(s, seat.stream, 5000)["bridges"]) == "[]"; },
+                         30000))
+      << "the bridge still runs with nobody watching";
   std::string woken = probe(seat.flv);
   EXPECT_NE(woken.find("h264|640|480"), std::string::npos) << woken;
   EXPECT_NE(woken.find("aac|48000"), std::string::npos) << woken;

@@ -323,11 +323,10 @@ TEST(WebRtc, LeavingOrBeingKickedEndsTheMembersSessions) {
 // publisher is live), for up to 20 s.
 HttpResult whep_once_published(Server& s, const Seat& st) {
   HttpResult r;
-  for (int i = 0; i < 100; ++i) {
+  eventually([&] {
     r = http_call(s.port(), "POST", st.whep_path, fixture("chromium-156-whep.sdp"), "", kSdp);
-    if (r.status != 404) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+    return r.status != 404;
+  }, 20000);
   return r;
 }
 
